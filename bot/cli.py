@@ -1,0 +1,256 @@
+"""The `reportbot` command: ingest, list, remove, search, ask, chat, serve."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from bot.citations import render_text
+from bot.service import App, build_app, open_store
+from bot.settings import Settings
+from bot.types import Answer
+from index.errors import ReportbotError
+from index.ingest import Ingestor
+from index.search import Filters, HybridSearcher
+
+log = logging.getLogger("reportbot")
+
+
+def _print_json(obj: object) -> None:
+    print(json.dumps(obj, ensure_ascii=False))
+
+
+def _jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+    """(line number, record, error) for each non-empty line of a JSONL file."""
+    with path.open(encoding="utf-8") as f:
+        for n, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield n, None, f"line {n}: invalid JSON ({exc.msg})"
+                continue
+            if not isinstance(record, dict):
+                yield n, None, f"line {n}: expected a JSON object"
+                continue
+            yield n, record, None
+
+
+def _filters(args: argparse.Namespace) -> Filters | None:
+    if args.since or args.until or args.source:
+        return Filters(args.since, args.until, args.source)
+    return None
+
+
+def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
+    store = open_store(settings)
+    report = Ingestor(store).ingest(args.paths, progress=not args.quiet)
+    if args.json:
+        _print_json(report.as_json())
+    else:
+        print(report.summary())
+        for f in report.failed:
+            print(f"  failed: {f['location']}: {f['reason']}", file=sys.stderr)
+    return 1 if report.failed and not (report.added or report.updated or report.unchanged) else 0
+
+
+def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
+    docs = open_store(settings).catalog.list()
+    if args.json:
+        _print_json([{"doc_id": d.doc_id, "title": d.title, "source": d.source,
+                      "published": d.published, "url": d.url, "location": d.location,
+                      "chunks": d.n_chunks, "ingested_at": d.ingested_at} for d in docs])  # fmt: skip
+        return 0
+    for d in docs:
+        meta = ", ".join(p for p in (d.source, d.published) if p)
+        print(f"{d.doc_id}  {d.title or d.location}" + (f"  ({meta})" if meta else ""))
+    print(f"{len(docs)} reports")
+    return 0
+
+
+def cmd_remove(settings: Settings, args: argparse.Namespace) -> int:
+    store = open_store(settings)
+    ids: list[str] = []
+    for target in args.targets:
+        if store.catalog.get(target):
+            ids.append(target)
+            continue
+        loc = str(Path(target).expanduser().resolve()) if not target.startswith("http") else target
+        found = store.catalog.find(location=loc) or store.catalog.find(location=target)
+        if not found:
+            print(f"error: no report with id or path {target!r} (see `reportbot list`)",
+                  file=sys.stderr)  # fmt: skip
+            return 2
+        ids.extend(found)
+    store.remove(ids)
+    print(f"removed {len(ids)} report(s)")
+    return 0
+
+
+def cmd_search(settings: Settings, args: argparse.Namespace) -> int:
+    searcher = HybridSearcher(open_store(settings))
+    filters = _filters(args)
+    if args.batch:
+        for _, record, error in _jsonl(Path(args.batch)):
+            if error or record is None:
+                _print_json({"error": error})
+                continue
+            hits = searcher.search(str(record.get("question", "")), k=args.k, filters=filters)
+            _print_json({"id": record.get("id"), "results": [h.as_json() for h in hits]})
+        return 0
+    hits = searcher.search(args.query, k=args.k, filters=filters)
+    if args.json:
+        _print_json([h.as_json() for h in hits])
+        return 0
+    for i, h in enumerate(hits, start=1):
+        d = h.document
+        print(f"{i}. [{h.score:.4f}] {d.title or d.doc_id} ({', '.join(filter(None, [d.source, d.published]))})")
+        print("   " + h.chunk.text[:300].replace("\n", " "))
+    return 0
+
+
+def _ask_one(app: App, record: dict[str, Any], filters: Filters | None) -> dict[str, object]:
+    turns = record.get("turns") or [record.get("question")]
+    if not all(isinstance(t, str) and t.strip() for t in turns):
+        return {"id": record.get("id"), "error": 'each line needs "question" or "turns" (strings)'}
+    conversation: str | None = None
+    answer: Answer | None = None
+    for turn in turns:
+        answer = app.service.answer(turn, conversation, filters)
+        conversation = answer.conversation_id
+    assert answer is not None
+    app.service.reset(conversation or "")
+    out = answer.as_json()
+    out.pop("conversation_id", None)
+    return {"id": record.get("id"), **out}
+
+
+def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
+    app = build_app(settings)
+    filters = _filters(args)
+    if args.batch:
+        for _, record, error in _jsonl(Path(args.batch)):
+            _print_json({"error": error} if error or record is None else _ask_one(app, record, filters))
+        return 0
+    if not args.question:
+        print("error: give a question, or --batch FILE.jsonl", file=sys.stderr)
+        return 2
+    answer = app.service.answer(args.question, None, filters)
+    if args.json:
+        out = answer.as_json()
+        out.pop("conversation_id", None)
+        _print_json(out)
+    else:
+        print(render_text(answer))
+    return 0
+
+
+def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
+    app = build_app(settings)
+    n = len(app.store.catalog.list())
+    print(f"reportbot ({app.service.mode} mode, {n} reports). Ask a question; 'new' starts over, "
+          "'quit' leaves.")  # fmt: skip
+    conversation: str | None = None
+    while True:
+        try:
+            question = input("\n> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if question.lower() in {"quit", "exit", "q"}:
+            return 0
+        if question.lower() == "new":
+            conversation = None
+            continue
+        if not question:
+            continue
+        answer = None
+        for item in app.service.stream(question, conversation):
+            if isinstance(item, Answer):
+                answer = item
+        if answer is not None:
+            conversation = answer.conversation_id
+            print(render_text(answer))
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    """Ingest the bundled sample report if the index is empty, then chat."""
+    from bot.service import SAMPLE_REPORT
+
+    store = open_store(settings)
+    if not store.catalog.list():
+        print(Ingestor(store).ingest([str(SAMPLE_REPORT)]).summary())
+    store.close()
+    return cmd_chat(settings, args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="reportbot", description="Cited answers over news reports.")
+    p.add_argument("--data-dir", type=Path, help="where the index lives (REPORTBOT_DATA_DIR)")
+    p.add_argument("-v", "--verbose", action="store_true")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    ing = sub.add_parser("ingest", help="add reports: files, folders, .jsonl")
+    ing.add_argument("paths", nargs="+")
+    ing.add_argument("--json", action="store_true", help="print a JSON report")
+    ing.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    ing.set_defaults(func=cmd_ingest)
+
+    ls = sub.add_parser("list", help="list the reports in the index")
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(func=cmd_list)
+
+    rm = sub.add_parser("remove", help="remove reports by id or path")
+    rm.add_argument("targets", nargs="+")
+    rm.set_defaults(func=cmd_remove)
+
+    def filters(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--since", help="only reports published on or after YYYY-MM-DD")
+        sp.add_argument("--until", help="only reports published on or before YYYY-MM-DD")
+        sp.add_argument("--source", help="only reports from this outlet")
+
+    se = sub.add_parser("search", help="ranked passages for a query")
+    se.add_argument("query", nargs="?", default="")
+    se.add_argument("--k", type=int, default=10)
+    se.add_argument("--json", action="store_true")
+    se.add_argument("--batch", help='JSONL of {"id", "question"}; writes {"id", "results"} lines')
+    filters(se)
+    se.set_defaults(func=cmd_search)
+
+    ask = sub.add_parser("ask", help="a cited answer to a question")
+    ask.add_argument("question", nargs="?")
+    ask.add_argument("--json", action="store_true")
+    ask.add_argument("--batch", help='JSONL of {"id", "question"} or {"id", "turns"}')
+    filters(ask)
+    ask.set_defaults(func=cmd_ask)
+
+    chat = sub.add_parser("chat", help="a conversation in the terminal")
+    chat.set_defaults(func=cmd_chat)
+    demo = sub.add_parser("demo", help="chat over the bundled sample report")
+    demo.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")  # fmt: skip
+    try:
+        settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
+        func: Callable[[Settings, argparse.Namespace], int] = args.func
+        return func(settings, args)
+    except ReportbotError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""The default answerer: quotes the best-supported sentences of the retrieved reports.
+
+No model writes anything: each answer sentence is a sentence of a stored report, chosen for
+covering the question's terms and for stating what the question asks (a figure for "how
+many", a date for "when", a name for "who"), and cited with its exact offsets.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from bot.figures import has_date, has_quantity
+from bot.question import Question, stems, words
+from index.chunking import split_sentences
+from index.types import Hit
+
+# "The authorities did not disclose ..." answers a question by saying the figure is unknown.
+_NOT_DISCLOSED = re.compile(
+    r"(?i)\b(did not|didn't|do not|does not|would not|declined to|refused to) "
+    r"(disclose|reveal|say|specify|give|provide|release|confirm)|\bnot (been )?(disclosed|"
+    r"revealed|released|made public|known|available|specified|confirmed)\b|\bundisclosed\b|"
+    r"\bunknown\b|\bunclear\b"
+)
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
+SUPPORT_THRESHOLD = 0.5  # share of the question's term weight a sentence must cover
+
+
+@dataclass
+class Candidate:
+    """A sentence of a retrieved chunk, located in its document, with its score."""
+
+    hit: Hit
+    hit_rank: int
+    start: int  # offsets in the document text
+    end: int
+    text: str
+    coverage: float = 0.0
+    score: float = 0.0
+    fits_type: bool = False
+
+
+def candidates(hits: list[Hit]) -> list[Candidate]:
+    """Every sentence of the retrieved chunks, once (chunks overlap), in rank order."""
+    seen: set[tuple[str, int]] = set()
+    out: list[Candidate] = []
+    for rank, hit in enumerate(hits):
+        base = hit.chunk.start
+        for s, e in split_sentences(hit.chunk.text):
+            key = (hit.document.doc_id, base + s)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(Candidate(hit, rank, base + s, base + e, hit.chunk.text[s:e]))
+    return out
+
+
+def _fits_type(question: Question, text: str) -> bool:
+    if question.qtype == "quantity":
+        return has_quantity(text)
+    if question.qtype == "date":
+        return has_date(text)
+    if question.qtype in ("person", "place"):
+        return bool(_CAPITALISED.search(text))
+    return True
+
+
+def _is_headline(text: str) -> bool:
+    return not text.rstrip().endswith((".", "!", "?", '"', "”", "’", "'")) and len(words(text)) < 15
+
+
+def score(question: Question, cands: list[Candidate], prefer_docs: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+    """Score each candidate in place: IDF-weighted term coverage, type fit, rank prior."""
+    n = len(cands) or 1
+    sent_stems = [stems(c.text) for c in cands]
+    df = {t: sum(t in s for s in sent_stems) for t in question.terms}
+    weights = {
+        t: w * math.log(1 + n / (1 + df[t])) * (1.5 if t in question.entities else 1.0)
+        for t, w in question.terms.items()
+    }
+    total = sum(weights.values()) or 1.0
+    for c, s in zip(cands, sent_stems, strict=True):
+        c.coverage = sum(w for t, w in weights.items() if t in s) / total
+        c.fits_type = _fits_type(question, c.text)
+        c.score = (
+            c.coverage
+            + (0.25 if c.fits_type and question.qtype != "general" else 0.0)
+            + 0.15 / (1 + c.hit_rank)
+            + (0.1 if c.hit.document.doc_id in prefer_docs else 0.0)
+            - (0.15 if _is_headline(c.text) else 0.0)
+        )
+
+
+def supports(question: Question, c: Candidate) -> bool:
+    """Does the sentence answer the question: enough of its terms, every entity, the right type?"""
+    if c.coverage < SUPPORT_THRESHOLD or not c.fits_type:
+        return False
+    sentence = stems(c.text) | stems(c.hit.document.title or "")
+    return all(e in sentence for e in question.entities)
+
+
+def not_disclosed(question: Question, cands: list[Candidate]) -> Candidate | None:
+    """A sentence saying the asked-for fact was not disclosed, if one is on topic."""
+    best = [c for c in cands if _NOT_DISCLOSED.search(c.text) and c.coverage >= 0.25]
+    return max(best, key=lambda c: c.coverage, default=None)
+
+
+def select(
+    question: Question, cands: list[Candidate], max_sentences: int
+) -> list[Candidate]:
+    """The supporting sentences to quote: the best, then close seconds from elsewhere."""
+    ranked = sorted((c for c in cands if supports(question, c)), key=lambda c: -c.score)
+    chosen: list[Candidate] = []
+    for c in ranked:
+        if len(chosen) >= max_sentences:
+            break
+        if chosen and c.score < 0.8 * chosen[0].score:
+            break
+        if any(c.text == o.text for o in chosen) or (chosen and _is_headline(c.text)):
+            continue
+        chosen.append(c)
+    return chosen
+
+

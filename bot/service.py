@@ -1,0 +1,64 @@
+"""Composition root: builds the index, the answerer and the ChatService from Settings."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.answer import Answerer, ExtractiveAnswerer
+from bot.engine import RagChatService
+from bot.settings import Settings
+from index.embeddings import make_embedding
+from index.ingest import Ingestor
+from index.search import HybridSearcher
+from index.store import Store
+
+SAMPLE_REPORT = Path(__file__).parent / "assets" / "sample-report.txt"
+
+
+def quiet_offline_env() -> None:
+    """Telemetry and hub look-ups off: reportbot never phones home."""
+    for key, value in {
+        "ANONYMIZED_TELEMETRY": "False",
+        "ORT_DISABLE_TELEMETRY": "1",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "HF_HUB_OFFLINE": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+    }.items():
+        os.environ.setdefault(key, value)
+
+
+@dataclass
+class App:
+    """Everything a front end or command needs, built once."""
+
+    settings: Settings
+    store: Store
+    searcher: HybridSearcher
+    ingestor: Ingestor
+    service: RagChatService
+
+
+def open_store(settings: Settings) -> Store:
+    quiet_offline_env()
+    return Store(settings, make_embedding(settings))
+
+
+def make_answerer(settings: Settings) -> Answerer:
+    """The extractive answerer, or the LLM one when an OpenAI key or base URL is configured."""
+    extractive = ExtractiveAnswerer(settings.max_answer_sentences)
+    if not settings.use_llm:
+        return extractive
+    from bot.llm import LLMAnswerer
+
+    return LLMAnswerer.from_settings(settings, fallback=extractive)
+
+
+def build_app(settings: Settings, store: Store | None = None) -> App:
+    store = store or open_store(settings)
+    searcher = HybridSearcher(store)
+    answerer = make_answerer(settings)
+    condense = getattr(answerer, "condense", None)
+    service = RagChatService(searcher, answerer, k=settings.retrieve_k, condense=condense)
+    return App(settings, store, searcher, Ingestor(store), service)

@@ -1,0 +1,13 @@
+"""The few user-facing errors of the index, each with a message that says what to do."""
+
+
+class ReportbotError(Exception):
+    """Base of the errors shown to users as a plain message (never a traceback)."""
+
+
+class ConfigError(ReportbotError):
+    """A setting is missing or wrong."""
+
+
+class IndexMismatchError(ReportbotError):
+    """The index on disk was built with another embedding model."""

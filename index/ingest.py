@@ -1,0 +1,143 @@
+"""Ingestion: sources → documents → chunks → Store, idempotent, batched, with a progress bar."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+
+from tqdm import tqdm
+
+from index.chunking import chunk_document
+from index.sources import iter_sources
+from index.store import Store
+from index.types import Chunk, Document, SourceDoc, SourceError
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did, per document; ``failed`` holds each file or record and why."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[dict[str, str]] = field(default_factory=list)
+    chunks: int = 0
+
+    def as_json(self) -> dict[str, object]:
+        return asdict(self)
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.added)} added, {len(self.updated)} updated, "
+            f"{len(self.unchanged)} unchanged, {len(self.failed)} failed ({self.chunks} chunks)"
+        )
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def make_doc_id(src: SourceDoc) -> str:
+    """The explicit id (made safe), else a stable id from where the report came from."""
+    if src.doc_id:
+        return re.sub(r"[^\w.\-]+", "_", src.doc_id)[:100]
+    return "d" + hashlib.sha1(src.location.encode("utf-8")).hexdigest()[:15]
+
+
+class Ingestor:
+    """Adds reports to a Store in groups of about ``group_chunks`` chunks.
+
+    Each group is one Store.write (catalog pending → vectors + lexical → ready), so a crash
+    loses at most the group in flight, and a re-run redoes it with cached embeddings.
+    """
+
+    def __init__(self, store: Store, group_chunks: int = 256) -> None:
+        self.store = store
+        self.group_chunks = group_chunks
+        s = store.settings
+        self._chunk = lambda doc_id, text: chunk_document(
+            doc_id, text, s.chunk_chars, s.chunk_overlap_sentences
+        )
+
+    def ingest(self, inputs: list[str], progress: bool = True) -> IngestReport:
+        report = IngestReport()
+        items = list(
+            tqdm(
+                iter_sources(inputs, self.store.settings.max_file_bytes),
+                desc="reading", unit=" reports", disable=not progress, file=sys.stderr,
+            )
+        )  # fmt: skip
+        sources = [i for i in items if isinstance(i, SourceDoc)]
+        report.failed = [
+            {"location": i.location, "reason": i.reason} for i in items if isinstance(i, SourceError)
+        ]
+        group: list[tuple[Document, list[Chunk]]] = []
+        replaces: list[str] = []
+        bar = tqdm(total=len(sources), desc="indexing", unit=" reports", disable=not progress,
+                   file=sys.stderr)  # fmt: skip
+        seen_hashes: set[str] = set()
+        for src in sources:
+            planned = self._plan(src, report, seen_hashes)
+            if planned is not None:
+                doc, chunks, old = planned
+                group.append((doc, chunks))
+                replaces.extend(old)
+                if sum(len(c) for _, c in group) >= self.group_chunks:
+                    self._flush(group, replaces, report, bar)
+                    group, replaces = [], []
+            else:
+                bar.update(1)
+        self._flush(group, replaces, report, bar)
+        bar.close()
+        return report
+
+    def _plan(
+        self, src: SourceDoc, report: IngestReport, seen_hashes: set[str]
+    ) -> tuple[Document, list[Chunk], list[str]] | None:
+        """The document to write (and older ids it replaces), or None if nothing changes."""
+        digest = content_hash(src.text)
+        doc_id = make_doc_id(src)
+        catalog = self.store.catalog
+        existing = catalog.get(doc_id)
+        at_location = [d for d in catalog.find(location=src.location) if d != doc_id]
+        if existing is not None and existing.content_hash == digest or digest in seen_hashes:
+            report.unchanged.append(doc_id)
+            return None
+        same_content = [d for d in catalog.find(content_hash=digest) if catalog.get(d)]
+        if existing is None and not at_location and same_content:
+            report.unchanged.append(same_content[0])  # the same report under another name
+            return None
+        seen_hashes.add(digest)
+        (report.updated if existing or at_location else report.added).append(doc_id)
+        doc = Document(
+            doc_id=doc_id, text=src.text, location=src.location, title=src.title,
+            source=src.source, url=src.url, published=src.published, content_hash=digest,
+            ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )  # fmt: skip
+        chunks = self._chunk(doc_id, src.text)
+        doc.n_chunks = len(chunks)
+        return doc, chunks, at_location
+
+    def _flush(
+        self,
+        group: list[tuple[Document, list[Chunk]]],
+        replaces: list[str],
+        report: IngestReport,
+        bar: tqdm,
+    ) -> None:
+        if not group and not replaces:
+            return
+        try:
+            self.store.write(group, replaces)
+            report.chunks += sum(len(c) for _, c in group)
+        except Exception as exc:  # keep the rest of the batch going; say which reports failed
+            self.store.repair()
+            for doc, _ in group:
+                report.failed.append({"location": doc.location, "reason": f"could not store: {exc}"})
+                for bucket in (report.added, report.updated):
+                    if doc.doc_id in bucket:
+                        bucket.remove(doc.doc_id)
+        bar.update(len(group))

@@ -1,0 +1,72 @@
+"""Hybrid retrieval: dense (Chroma) + BM25 (tantivy), fused by weighted reciprocal rank."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from index.store import Store, published_int
+from index.types import Chunk, Hit
+
+
+@dataclass
+class Filters:
+    """Optional restrictions: published date range (YYYY-MM-DD, inclusive) and outlet."""
+
+    date_from: str | None = None
+    date_to: str | None = None
+    source: str | None = None
+
+    def as_kwargs(self) -> dict[str, int | str | None]:
+        return {
+            "date_from": published_int(self.date_from) if self.date_from else None,
+            "date_to": published_int(self.date_to) if self.date_to else None,
+            "source": self.source,
+        }
+
+
+class HybridSearcher:
+    """Ranks chunks by RRF over the dense and lexical rankings of the same query."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.settings = store.settings
+
+    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
+        query = query.strip()
+        if not query:
+            return []
+        kw = (filters or Filters()).as_kwargs()
+        s = self.settings
+        vector = self.store.embed_model.get_query_embedding(query)
+        rankings = {
+            "dense": self.store.vectors.search(vector, max(k, s.dense_depth), **kw),  # type: ignore[arg-type]
+            "lexical": self.store.lexical.search(query, max(k, s.lexical_depth), **kw),  # type: ignore[arg-type]
+        }
+        weights = {"dense": s.dense_weight, "lexical": s.lexical_weight}
+        scores: dict[str, float] = {}
+        ranks: dict[str, dict[str, int]] = {}
+        for name, ranking in rankings.items():
+            for rank, (chunk_id, _) in enumerate(ranking, start=1):
+                scores[chunk_id] = scores.get(chunk_id, 0.0) + weights[name] / (s.rrf_k + rank)
+                ranks.setdefault(chunk_id, {})[name] = rank
+        best = sorted(scores, key=lambda c: scores[c], reverse=True)
+        return self._hits(best, scores, ranks, k)
+
+    def _hits(
+        self, ordered: list[str], scores: dict[str, float], ranks: dict[str, dict[str, int]], k: int
+    ) -> list[Hit]:
+        """Resolve chunk ids to chunks of ready documents (others are skipped), best first."""
+        catalog = self.store.catalog
+        spans = catalog.chunk_spans(ordered[: k * 3])
+        docs = catalog.get_many(doc_id for doc_id, _, _ in spans.values())
+        hits: list[Hit] = []
+        for chunk_id in ordered:
+            if chunk_id not in spans or spans[chunk_id][0] not in docs:
+                continue
+            doc_id, start, end = spans[chunk_id]
+            doc = docs[doc_id]
+            chunk = Chunk(chunk_id, doc_id, start, end, doc.text[start:end])
+            hits.append(Hit(chunk, doc, scores[chunk_id], ranks[chunk_id]))
+            if len(hits) == k:
+                break
+        return hits

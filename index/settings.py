@@ -1,0 +1,40 @@
+"""Typed settings for ingestion, storage and retrieval (env vars prefixed REPORTBOT_)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class IndexSettings(BaseSettings):
+    """Where the index lives and how it is built and searched.
+
+    Loaded once at the entry point and passed down; nothing reads the environment later.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="REPORTBOT_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    data_dir: Path = Field(default=Path("data"), description="Where the index lives.")
+    embedding: Literal["local", "openai"] = "local"
+    openai_embedding_model: str = "text-embedding-3-small"
+    embed_batch_size: int = 32
+    vector_store: Literal["embedded", "server", "ephemeral"] = "embedded"
+    chroma_host: str = "127.0.0.1"
+    chroma_port: int = 8000
+    collection: str = "reports"
+    chunk_chars: int = 1000
+    chunk_overlap_sentences: int = 1
+    max_file_bytes: int = 20_000_000
+    # Hybrid retrieval: how deep each retriever looks and how the ranks are fused.
+    dense_depth: int = 50
+    lexical_depth: int = 50
+    rrf_k: int = 60
+    lexical_weight: float = 1.0
+    dense_weight: float = 1.0
+    openai_api_key: str | None = Field(default=None, validation_alias="OPENAI_API_KEY")
+    openai_base_url: str | None = None

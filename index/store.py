@@ -1,0 +1,163 @@
+"""The index as one consistent whole: catalog (truth) + Chroma (dense) + tantivy (lexical)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import numpy as np
+from llama_index.core.base.embeddings.base import BaseEmbedding
+
+from index.catalog import Catalog
+from index.errors import IndexMismatchError
+from index.lexical import LexicalIndex
+from index.settings import IndexSettings
+from index.types import Chunk, Document
+from index.vectors import VectorIndex, make_chroma_client
+
+
+def published_int(published: str | None) -> int:
+    """YYYY-MM-DD as the integer YYYYMMDD (-1 when unknown), for range filters."""
+    if not published:
+        return -1
+    try:
+        return int(published[:10].replace("-", ""))
+    except ValueError:
+        return -1
+
+
+def embed_text(doc: Document, chunk: Chunk) -> str:
+    """What is embedded and BM25-indexed for a chunk: its title, then its text (never quoted)."""
+    return f"{doc.title}\n{chunk.text}" if doc.title else chunk.text
+
+
+class Store:
+    """Writes go catalog(pending) → vectors + lexical → catalog(ready); ``repair`` heals drift."""
+
+    def __init__(
+        self, settings: IndexSettings, embed_model: BaseEmbedding, chroma_client: Any = None
+    ) -> None:
+        self.settings = settings
+        self.embed_model = embed_model
+        self.catalog = Catalog(settings.data_dir / "catalog.sqlite")
+        model = embed_model.model_name
+        built_with = self.catalog.get_meta("embedding_model")
+        if built_with is None:
+            self.catalog.set_meta("embedding_model", model)
+        elif built_with != model:
+            raise IndexMismatchError(
+                f"The index in {settings.data_dir} was built with the embedding model "
+                f"{built_with!r}, not {model!r}. Use the same REPORTBOT_EMBEDDING, or another "
+                "REPORTBOT_DATA_DIR to build a new index."
+            )
+        client = chroma_client or make_chroma_client(settings)
+        self.vectors = VectorIndex(client, settings.collection, model)
+        self.lexical = LexicalIndex(settings.data_dir / "lexical")
+        self.repair()
+
+    # -- writing ----------------------------------------------------------------------------
+    def write(self, docs: list[tuple[Document, list[Chunk]]], replaces: list[str]) -> None:
+        """Store ``docs`` (and drop ``replaces``, older documents they supersede) atomically."""
+        if not docs and not replaces:
+            return
+        self.catalog.delete(replaces)
+        self.catalog.put_pending(docs)
+        doc_ids = [d.doc_id for d, _ in docs]
+        stale = replaces + doc_ids
+        rows = self._vector_rows(docs)
+        self.vectors.delete_docs(stale)
+        self.vectors.add(rows)
+        self.lexical.add_and_delete(self._lexical_rows(docs), stale)
+        self.catalog.mark_ready(doc_ids)
+
+    def remove(self, doc_ids: list[str]) -> None:
+        self.vectors.delete_docs(doc_ids)
+        self.lexical.add_and_delete([], doc_ids)
+        self.catalog.delete(doc_ids)
+
+    def _vector_rows(
+        self, docs: list[tuple[Document, list[Chunk]]]
+    ) -> list[tuple[str, str, list[float], dict[str, Any]]]:
+        pairs = [(doc, chunk) for doc, chunks in docs for chunk in chunks]
+        vectors = self.embed([embed_text(d, c) for d, c in pairs])
+        return [
+            (
+                c.chunk_id,
+                d.doc_id,
+                v.tolist(),
+                {"doc_id": d.doc_id, "source": d.source or "", "published_int": published_int(d.published)},
+            )
+            for (d, c), v in zip(pairs, vectors, strict=True)
+        ]
+
+    def _lexical_rows(self, docs: list[tuple[Document, list[Chunk]]]) -> list[dict[str, object]]:
+        return [
+            {
+                "chunk_id": c.chunk_id,
+                "doc_id": d.doc_id,
+                "body": embed_text(d, c),
+                "source": d.source or "",
+                "published": published_int(d.published),
+            }
+            for d, chunks in docs
+            for c in chunks
+        ]
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Embed texts, reusing vectors already computed for the same text and model."""
+        model = self.embed_model.model_name
+        keys = [hashlib.sha1(f"{model}\0{t}".encode()).hexdigest() for t in texts]
+        cached = self.catalog.cached_vectors(keys)
+        todo = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in cached}.items(),
+                      key=lambda kv: len(kv[1]))  # similar lengths batch together
+        if todo:
+            fresh = self.embed_model.get_text_embedding_batch([t for _, t in todo])
+            new = {k: np.asarray(v, dtype=np.float32) for (k, _), v in zip(todo, fresh, strict=True)}
+            self.catalog.cache_vectors(new)
+            cached.update(new)
+        dim = len(next(iter(cached.values()))) if cached else 0
+        return np.stack([cached[k] for k in keys]) if keys else np.zeros((0, dim), np.float32)
+
+    # -- consistency ------------------------------------------------------------------------
+    def repair(self) -> dict[str, int]:
+        """Make Chroma and the lexical index agree with the catalog after a crash.
+
+        Unfinished documents are purged (a re-run of the ingest adds them again, reusing cached
+        embeddings). When counts still disagree, chunk ids are compared one by one.
+        """
+        fixed = {"purged_docs": 0, "vectors_fixed": 0, "lexical_fixed": 0}
+        pending = self.catalog.pending()
+        if pending:
+            self.vectors.delete_docs(pending)
+            self.lexical.add_and_delete([], pending)
+            self.catalog.delete(pending)
+            fixed["purged_docs"] = len(pending)
+        expected = self.catalog.count_ready_chunks()
+        if self.vectors.count() != expected:
+            fixed["vectors_fixed"] = self._reconcile_vectors()
+        if self.lexical.count() != expected:
+            fixed["lexical_fixed"] = self._reconcile_lexical()
+        return fixed
+
+    def _missing_docs(self, have: set[str], want: set[str]) -> list[tuple[Document, list[Chunk]]]:
+        doc_ids = {cid.split(":", 1)[0] for cid in want - have}
+        docs = self.catalog.get_many(doc_ids)
+        return [(docs[d], self.catalog.chunks_of(d)) for d in sorted(docs)]
+
+    def _reconcile_vectors(self) -> int:
+        want, have = self.catalog.ready_chunk_ids(), self.vectors.all_chunk_ids()
+        self.vectors.delete_chunks(sorted(have - want))
+        missing = self._missing_docs(have, want)
+        self.vectors.add(self._vector_rows(missing))
+        return len(have - want) + sum(len(c) for _, c in missing)
+
+    def _reconcile_lexical(self) -> int:
+        want, have = self.catalog.ready_chunk_ids(), self.lexical.all_chunk_ids()
+        affected = sorted({cid.split(":", 1)[0] for cid in want ^ have})
+        docs = self.catalog.get_many(affected)
+        rows = self._lexical_rows([(docs[d], self.catalog.chunks_of(d)) for d in sorted(docs)])
+        self.lexical.add_and_delete(rows, affected)
+        return len(want ^ have)
+
+    def close(self) -> None:
+        self.catalog.close()

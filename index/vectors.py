@@ -1,0 +1,113 @@
+"""The dense index: a llama-index ChromaVectorStore over an embedded, server or ephemeral client."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+from llama_index.core.vector_stores.types import (
+    FilterOperator,
+    MetadataFilter,
+    MetadataFilters,
+    VectorStoreQuery,
+)
+from llama_index.vector_stores.chroma import ChromaVectorStore
+
+from index.errors import ConfigError, IndexMismatchError
+from index.settings import IndexSettings
+
+
+def make_chroma_client(settings: IndexSettings) -> Any:
+    """The chromadb client chosen by ``settings.vector_store`` (telemetry off)."""
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.vector_store == "embedded":
+        path = settings.data_dir / "chroma"
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    if settings.vector_store == "server":
+        try:
+            return chromadb.HttpClient(
+                host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+            )
+        except Exception as exc:  # chromadb raises a bare ValueError/ConnectionError
+            raise ConfigError(
+                f"Cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port}"
+                f" ({exc}). Start it with `chroma run --path DIR --port "
+                f"{settings.chroma_port}` or set REPORTBOT_VECTOR_STORE=embedded."
+            ) from exc
+    if settings.vector_store == "ephemeral":
+        return chromadb.EphemeralClient(settings=chroma_settings)
+    raise ConfigError(f"Unknown vector store {settings.vector_store!r}.")
+
+
+class VectorIndex:
+    """Chunk vectors in a Chroma collection that records the embedding model that made them."""
+
+    def __init__(self, client: Any, collection: str, model_name: str) -> None:
+        coll = client.get_or_create_collection(
+            collection, metadata={"hnsw:space": "cosine", "embedding_model": model_name}
+        )
+        built_with = (coll.metadata or {}).get("embedding_model")
+        if built_with != model_name:
+            raise IndexMismatchError(
+                f"The collection {collection!r} was built with the embedding model "
+                f"{built_with!r}, not {model_name!r}. Use the same REPORTBOT_EMBEDDING, or "
+                "another REPORTBOT_DATA_DIR / REPORTBOT_COLLECTION to build a new index."
+            )
+        self._collection = coll
+        self._store = ChromaVectorStore(chroma_collection=coll)
+
+    def add(self, rows: list[tuple[str, str, list[float], dict[str, Any]]]) -> None:
+        """Upsert (chunk_id, doc_id, vector, metadata) rows; the chunk text stays in the catalog."""
+        nodes = []
+        for chunk_id, doc_id, vector, metadata in rows:
+            node = TextNode(id_=chunk_id, text="", embedding=vector, metadata=metadata)
+            node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=doc_id)
+            nodes.append(node)
+        if nodes:
+            self._collection.delete(ids=[n.node_id for n in nodes])
+            self._store.add(nodes)
+
+    def delete_docs(self, doc_ids: list[str]) -> None:
+        for doc_id in doc_ids:
+            self._store.delete(doc_id)
+
+    def delete_chunks(self, chunk_ids: list[str]) -> None:
+        if chunk_ids:
+            self._collection.delete(ids=chunk_ids)
+
+    def count(self) -> int:
+        return int(self._collection.count())
+
+    def all_chunk_ids(self) -> set[str]:
+        return set(self._collection.get(include=[])["ids"])
+
+    def search(
+        self,
+        vector: list[float],
+        k: int,
+        *,
+        date_from: int | None = None,
+        date_to: int | None = None,
+        source: str | None = None,
+    ) -> list[tuple[str, float]]:
+        """(chunk_id, similarity) of the ``k`` nearest chunks, optionally filtered."""
+        filters: list[MetadataFilter] = []
+        if date_from is not None:
+            filters.append(MetadataFilter(key="published_int", value=date_from, operator=FilterOperator.GTE))
+        if date_to is not None:
+            filters.append(MetadataFilter(key="published_int", value=date_to, operator=FilterOperator.LTE))
+        if source:
+            filters.append(MetadataFilter(key="source", value=source))
+        query = VectorStoreQuery(
+            query_embedding=vector,
+            similarity_top_k=k,
+            filters=MetadataFilters(filters=filters) if filters else None,  # type: ignore[arg-type]
+        )
+        result = self._store.query(query)
+        return list(zip(result.ids or [], result.similarities or [], strict=False))

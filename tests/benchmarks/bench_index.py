@@ -1,0 +1,115 @@
+"""Index benchmark over RealTimeQA: ingest throughput vs raw embedding, search quality, latency.
+
+  python tests/benchmarks/bench_index.py build  --shared ../shared --data-dir /tmp/rb-bench
+  python tests/benchmarks/bench_index.py throughput --shared ../shared --docs 150
+  python tests/benchmarks/bench_index.py search --shared ../shared --data-dir /tmp/rb-bench
+
+`build` is resumable: run it again after an interruption and it finishes the job.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from common import build_corpus, load_questions, percentiles, rank_metrics  # noqa: E402
+
+from index.chunking import chunk_document  # noqa: E402
+from index.embeddings import make_embedding  # noqa: E402
+from index.ingest import Ingestor  # noqa: E402
+from index.search import HybridSearcher  # noqa: E402
+from index.settings import IndexSettings  # noqa: E402
+from index.store import Store, embed_text  # noqa: E402
+
+
+def open_store(data_dir: Path) -> Store:
+    settings = IndexSettings(data_dir=data_dir)
+    return Store(settings, make_embedding(settings))
+
+
+def cmd_build(args: argparse.Namespace) -> None:
+    corpus = build_corpus(args.shared, args.data_dir / "corpus.jsonl")
+    store = open_store(args.data_dir)
+    t = time.perf_counter()
+    report = Ingestor(store).ingest([str(corpus)])
+    dt = time.perf_counter() - t
+    print(json.dumps({"summary": report.summary(), "seconds": round(dt, 1),
+                      "chunks_per_s": round(report.chunks / dt, 2) if report.chunks else None,
+                      "documents": len(store.catalog.list()),
+                      "chunks": store.catalog.count_ready_chunks()}))  # fmt: skip
+
+
+def cmd_throughput(args: argparse.Namespace) -> None:
+    """Ingest the first N reports into a fresh index, then embed the same texts raw."""
+    corpus = build_corpus(args.shared, args.cache / "corpus.jsonl")
+    with tempfile.TemporaryDirectory() as tmp:
+        sub = Path(tmp) / "sub.jsonl"
+        with corpus.open() as src, sub.open("w") as dst:
+            for _, line in zip(range(args.docs), src, strict=False):
+                dst.write(line)
+        store = open_store(Path(tmp) / "data")
+        t = time.perf_counter()
+        report = Ingestor(store).ingest([str(sub)], progress=False)
+        ingest_s = time.perf_counter() - t
+        docs = [(d, chunk_document(d.doc_id, d.text, store.settings.chunk_chars,
+                                   store.settings.chunk_overlap_sentences))
+                for d in store.catalog.list()]  # fmt: skip
+        texts = sorted((embed_text(d, c) for d, cs in docs for c in cs), key=len)
+        model = store.embed_model
+        t = time.perf_counter()
+        for i in range(0, len(texts), 32):
+            model.embed(texts[i : i + 32])  # type: ignore[attr-defined]
+        raw_s = time.perf_counter() - t
+    ingest_rate, raw_rate = report.chunks / ingest_s, len(texts) / raw_s
+    print(json.dumps({"docs": args.docs, "chunks": report.chunks,
+                      "ingest_chunks_per_s": round(ingest_rate, 2),
+                      "raw_embed_chunks_per_s": round(raw_rate, 2),
+                      "ratio": round(ingest_rate / raw_rate, 3)}))  # fmt: skip
+
+
+def cmd_search(args: argparse.Namespace) -> None:
+    store = open_store(args.data_dir)
+    searcher = HybridSearcher(store)
+    questions = load_questions(args.shared)
+    gold = [set(q["article_ids"]) for q in questions]
+    searcher.search("warm up the models", k=10)
+    results: dict[str, dict[str, float]] = {}
+    modes = {"hybrid": None, "lexical": ("lexical_weight", 1.0, "dense_weight", 0.0),
+             "dense": ("lexical_weight", 0.0, "dense_weight", 1.0)}  # fmt: skip
+    for mode, override in modes.items():
+        settings = store.settings
+        saved = (settings.lexical_weight, settings.dense_weight)
+        if override:
+            setattr(settings, override[0], override[1])
+            setattr(settings, override[2], override[3])
+        ranked, ms = [], []
+        for q in questions:
+            t = time.perf_counter()
+            hits = searcher.search(q["question"], k=10)
+            ms.append((time.perf_counter() - t) * 1000)
+            ranked.append([h.document.doc_id for h in hits])
+        settings.lexical_weight, settings.dense_weight = saved
+        results[mode] = {**rank_metrics(ranked, gold), **percentiles(ms)}
+    print(json.dumps({"questions": len(questions),
+                      "chunks": store.catalog.count_ready_chunks(), "results": results}, indent=1))
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("command", choices=["build", "throughput", "search"])
+    p.add_argument("--shared", type=Path, required=True, help="path to the shared/ folder")
+    p.add_argument("--data-dir", type=Path, default=Path("/tmp/reportbot-bench"))
+    p.add_argument("--cache", type=Path, default=Path("/tmp/reportbot-bench-cache"))
+    p.add_argument("--docs", type=int, default=150)
+    args = p.parse_args()
+    {"build": cmd_build, "throughput": cmd_throughput, "search": cmd_search}[args.command](args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""Shared fixtures: the real offline embedding model (loaded once), real embedded Chroma."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+for _key, _value in {
+    "ANONYMIZED_TELEMETRY": "False",
+    "ORT_DISABLE_TELEMETRY": "1",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "HF_HUB_OFFLINE": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+}.items():
+    os.environ.setdefault(_key, _value)
+# The suite never talks to a real OpenAI: a developer's key must not leak into a test.
+os.environ.pop("OPENAI_API_KEY", None)
+
+from bot.service import SAMPLE_REPORT, App, build_app  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from index.embeddings import LocalOnnxEmbedding  # noqa: E402
+from index.store import Store  # noqa: E402
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def embed_model() -> LocalOnnxEmbedding:
+    return LocalOnnxEmbedding()
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+    def make(**overrides: Any) -> Settings:
+        overrides.setdefault("data_dir", tmp_path / "data")
+        return Settings(_env_file=None, **overrides)  # type: ignore[call-arg]
+
+    return make
+
+
+@pytest.fixture
+def make_store(make_settings: Callable[..., Settings], embed_model: LocalOnnxEmbedding):
+    stores: list[Store] = []
+
+    def make(**overrides: Any) -> Store:
+        store = Store(make_settings(**overrides), embed_model)
+        stores.append(store)
+        return store
+
+    yield make
+    for store in stores:
+        store.close()
+
+
+@pytest.fixture
+def make_app(make_store: Callable[..., Store]) -> Callable[..., App]:
+    """An App over a fresh index holding the given report files (default: the sample)."""
+
+    def make(paths: list[Path] | None = None, **overrides: Any) -> App:
+        store = make_store(**overrides)
+        app = build_app(store.settings, store)  # type: ignore[arg-type]
+        report = app.ingestor.ingest([str(p) for p in (paths or [SAMPLE_REPORT])], progress=False)
+        assert not report.failed, report.failed
+        return app
+
+    return make
+
+
+@pytest.fixture
+def sample_app(make_app: Callable[..., App]) -> App:
+    return make_app()

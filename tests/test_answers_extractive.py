@@ -1,0 +1,90 @@
+"""The extractive answerer over the sample report and small reports written here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.service import App
+
+DEPORTED = "2,825 foreigners, including 476 women"
+
+
+def _quote_is_exact(app: App, answer) -> None:  # type: ignore[no-untyped-def]
+    for c in answer.citations:
+        doc = app.store.catalog.get(c.doc_id)
+        assert doc is not None
+        assert doc.text[c.start : c.end] == c.quote
+
+
+def test_deportation_question_quotes_the_2825_sentence(sample_app: App) -> None:
+    answer = sample_app.service.answer("How many were deported?")
+    assert not answer.abstained
+    assert answer.mode == "extractive"
+    assert DEPORTED in answer.answer
+    assert "[1]" in answer.answer
+    first = answer.citations[0]
+    assert DEPORTED in first.quote and first.n == 1
+    assert first.source == "The Asia Business Daily"
+    assert first.title == "3,455 Arrested from 20 Countries Since Late July"
+    assert answer.verification.ok and answer.verification.figures_checked >= 3
+    _quote_is_exact(sample_app, answer)
+
+
+def test_unanswerable_breakdown_abstains_and_quotes_non_disclosure(sample_app: App) -> None:
+    answer = sample_app.service.answer("How many Korean nationals were arrested?")
+    assert answer.abstained
+    assert "could not find" in answer.answer
+    assert any("did not disclose" in c.quote for c in answer.citations)
+    _quote_is_exact(sample_app, answer)
+
+
+def test_off_topic_question_abstains(sample_app: App) -> None:
+    answer = sample_app.service.answer("What is the capital of France?")
+    assert answer.abstained
+
+
+def test_answerable_questions_are_not_refused(sample_app: App) -> None:
+    cases = {
+        "When did the authorities announce the arrests?": "October 16",
+        "How many people were brought to trial?": "Seventy-five",
+        "How many major cases have legal proceedings begun for?": "10 major cases",
+        "How many individuals were arrested from July 27 to October 14?": "3,455",
+    }
+    for question, expected in cases.items():
+        answer = sample_app.service.answer(question)
+        assert not answer.abstained, question
+        assert expected in answer.answer, (question, answer.answer)
+
+
+def test_follow_up_carries_the_conversation(sample_app: App) -> None:
+    first = sample_app.service.answer("How many foreigners were deported?")
+    follow = sample_app.service.answer("And how many of them were women?", first.conversation_id)
+    assert "476" in follow.answer
+    assert not follow.abstained
+    assert any("476 women" in c.quote for c in follow.citations)
+
+
+def test_conflicting_figures_are_shown_with_outlet_and_date(make_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    july = tmp_path / "july.md"
+    july.write_text(
+        "---\ntitle: Scam crackdown nets hundreds\nsource: Phnom Penh Post\ndate: 2025-07-30\n---\n"
+        "Police said 1,200 people have been arrested in the scam crackdown so far.\n"
+        "The operation began in mid-July across several provinces.\n",
+        encoding="utf-8",
+    )
+    october = tmp_path / "october.md"
+    october.write_text(
+        "---\ntitle: Crackdown arrests pass three thousand\nsource: Khmer Times\n"
+        "date: 2025-10-16\n---\n"
+        "Officials said 3,455 people have been arrested in the scam crackdown so far.\n"
+        "Investigations into the organisers continue.\n",
+        encoding="utf-8",
+    )
+    app = make_app([july, october])
+    answer = app.service.answer("How many people have been arrested in the scam crackdown?")
+    assert not answer.abstained
+    assert "different figures" in answer.answer
+    text = answer.answer
+    assert "Khmer Times, 2025-10-16" in text and "Phnom Penh Post, 2025-07-30" in text
+    assert text.index("3,455") < text.index("1,200")  # newest first
+    assert {c.source for c in answer.citations} == {"Khmer Times", "Phnom Penh Post"}
