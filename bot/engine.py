@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-import threading
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.answer import Answerer, AnswerRequest
+from bot.conversations import ConversationStore, MemoryConversations, Turn
 from bot.types import Answer
 from index.search import Filters, HybridSearcher
 from index.types import Document
@@ -19,18 +17,6 @@ _FOLLOW_UP = re.compile(
     r"(?i)^\s*(and|but|also|so|what about|how about|then)\b|\b(them|they|their|those|these|it|"
     r"its|he|she|his|her|him|that|this|there)\b"
 )
-
-
-@dataclass
-class Turn:
-    question: str
-    standalone: str
-    answer: Answer
-
-
-@dataclass
-class Conversation:
-    turns: list[Turn] = field(default_factory=list)
 
 
 class ChatService(Protocol):
@@ -60,8 +46,9 @@ def is_follow_up(question: str) -> bool:
 class RagChatService:
     """Retrieves with the hybrid searcher and answers with the configured Answerer.
 
-    Conversations live in memory (bounded, least recently used dropped); a follow-up is
-    retrieved together with the previous question, and prefers the reports cited before.
+    Conversations live in a ConversationStore (memory by default, SQLite for chat bots); a
+    follow-up is retrieved together with the previous question (or condensed by the LLM into a
+    standalone one) and prefers the reports cited in the previous answer.
     """
 
     def __init__(
@@ -70,47 +57,38 @@ class RagChatService:
         answerer: Answerer,
         k: int = 8,
         condense: Callable[[str, list[tuple[str, str]]], str] | None = None,
-        max_conversations: int = 1000,
+        conversations: ConversationStore | None = None,
+        max_turns: int = 10,
     ) -> None:
         self.searcher = searcher
         self.answerer = answerer
         self.k = k
         self._condense = condense
-        self._conversations: OrderedDict[str, Conversation] = OrderedDict()
-        self._max = max_conversations
-        self._lock = threading.Lock()
+        self.conversations = conversations or MemoryConversations()
+        self.max_turns = max_turns
 
     @property
     def mode(self) -> str:
         return self.answerer.mode
 
-    def _conversation(self, conversation_id: str) -> Conversation:
-        with self._lock:
-            conv = self._conversations.pop(conversation_id, None) or Conversation()
-            self._conversations[conversation_id] = conv
-            while len(self._conversations) > self._max:
-                self._conversations.popitem(last=False)
-            return conv
-
     def reset(self, conversation_id: str) -> None:
-        with self._lock:
-            self._conversations.pop(conversation_id, None)
+        self.conversations.delete(conversation_id)
 
     def documents(self) -> list[Document]:
         return self.searcher.store.catalog.list()
 
     def _request(
-        self, question: str, conv: Conversation, filters: Filters | None
+        self, question: str, turns: list[Turn], filters: Filters | None
     ) -> tuple[AnswerRequest, str]:
         question = question.strip()
         context, prefer, standalone = "", set(), question
-        history = [(t.question, t.answer.answer) for t in conv.turns[-3:]]
-        if conv.turns and is_follow_up(question):
-            last = conv.turns[-1]
+        history = [(t.question, t.answer) for t in turns[-3:]]
+        if turns and is_follow_up(question):
+            last = turns[-1]
             standalone = f"{question} ({last.standalone})"
             context = last.standalone
-            prefer = {c.doc_id for c in last.answer.citations}
-        if conv.turns and self._condense is not None:
+            prefer = set(last.cited_docs)
+        if turns and self._condense is not None:
             standalone = self._condense(question, history) or standalone
         hits = self.searcher.search(standalone, k=self.k, filters=filters)
         return AnswerRequest(question, hits, context, prefer, history), standalone
@@ -128,12 +106,14 @@ class RagChatService:
     def stream(
         self, question: str, conversation_id: str | None = None, filters: Filters | None = None
     ) -> Iterator[str | Answer]:
+        """Text deltas, then the final Answer (whose text is what to show: it is verified)."""
         conversation_id = conversation_id or uuid.uuid4().hex
-        conv = self._conversation(conversation_id)
-        request, standalone = self._request(question, conv, filters)
+        turns = self.conversations.load(conversation_id)
+        request, standalone = self._request(question, turns, filters)
         for item in self.answerer.stream(request):
             if isinstance(item, Answer):
                 item.conversation_id = conversation_id
-                conv.turns.append(Turn(request.question, standalone, item))
-                del conv.turns[:-10]
+                cited = list(dict.fromkeys(c.doc_id for c in item.citations))
+                turns.append(Turn(request.question, standalone, item.answer, cited))
+                self.conversations.save(conversation_id, turns[-self.max_turns :])
             yield item

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.answer import Answerer, ExtractiveAnswerer
+from bot.conversations import SqliteConversations
 from bot.engine import RagChatService
 from bot.settings import Settings
 from index.embeddings import make_embedding
@@ -55,10 +56,20 @@ def make_answerer(settings: Settings) -> Answerer:
     return LLMAnswerer.from_settings(settings, fallback=extractive)
 
 
-def build_app(settings: Settings, store: Store | None = None) -> App:
+def build_app(
+    settings: Settings, store: Store | None = None, persistent_conversations: bool = False
+) -> App:
+    """Compose the app. Chat bots keep conversations in SQLite so they survive a restart."""
     store = store or open_store(settings)
     searcher = HybridSearcher(store)
     answerer = make_answerer(settings)
     condense = getattr(answerer, "condense", None)
-    service = RagChatService(searcher, answerer, k=settings.retrieve_k, condense=condense)
+    conversations = (
+        SqliteConversations(settings.data_dir / "conversations.sqlite")
+        if persistent_conversations
+        else None
+    )
+    service = RagChatService(
+        searcher, answerer, k=settings.retrieve_k, condense=condense, conversations=conversations
+    )
     return App(settings, store, searcher, Ingestor(store), service)
