@@ -66,7 +66,8 @@ def verify(text: str, citations: list[Citation]) -> tuple[str, Verification]:
     """Drop [n] that point nowhere; drop sentences whose figures their citations don't state.
 
     A figure counts as supported when the same value appears in a cited quote, the passage it
-    was taken from, or the cited report's title or date. Returns the checked text and what was found.
+    was taken from, or the cited report's title or date. Returns the checked text and what
+    was found.
     """
     by_n = {c.n: c for c in citations}
     report = Verification()
@@ -124,7 +125,7 @@ def renumber(text: str, citations: list[Citation]) -> tuple[str, list[Citation]]
 
 
 def source_line(c: Citation) -> str:
-    """"Title", Outlet, 2025-10-16, link — what a reader needs to find the report."""
+    """ "Title", Outlet, 2025-10-16, link — what a reader needs to find the report."""
     parts = [p for p in (c.title, c.source, c.published) if p]
     line = ", ".join(parts) or c.doc_id
     return f"{line} — {c.url}" if c.url else line

@@ -61,11 +61,10 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
-    docs = open_store(settings).catalog.list()
+    docs = open_store(settings).catalog.documents()
     if args.json:
-        _print_json([{"doc_id": d.doc_id, "title": d.title, "source": d.source,
-                      "published": d.published, "url": d.url, "location": d.location,
-                      "chunks": d.n_chunks, "ingested_at": d.ingested_at} for d in docs])  # fmt: skip
+        keys = ("doc_id", "title", "source", "published", "url", "location", "ingested_at")
+        _print_json([{**{k: getattr(d, k) for k in keys}, "chunks": d.n_chunks} for d in docs])
         return 0
     for d in docs:
         meta = ", ".join(p for p in (d.source, d.published) if p)
@@ -110,7 +109,10 @@ def cmd_search(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     for i, h in enumerate(hits, start=1):
         d = h.document
-        print(f"{i}. [{h.score:.4f}] {d.title or d.doc_id} ({', '.join(filter(None, [d.source, d.published]))})")
+        print(
+            f"{i}. [{h.score:.4f}] {d.title or d.doc_id} "
+            f"({', '.join(filter(None, [d.source, d.published]))})"
+        )
         print("   " + h.chunk.text[:300].replace("\n", " "))
     return 0
 
@@ -136,7 +138,9 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     filters = _filters(args)
     if args.batch:
         for _, record, error in _jsonl(Path(args.batch)):
-            _print_json({"error": error} if error or record is None else _ask_one(app, record, filters))
+            _print_json(
+                {"error": error} if error or record is None else _ask_one(app, record, filters)
+            )
         return 0
     if not args.question:
         print("error: give a question, or --batch FILE.jsonl", file=sys.stderr)
@@ -153,7 +157,7 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     app = build_app(settings)
-    n = len(app.store.catalog.list())
+    n = len(app.store.catalog.documents())
     print(f"reportbot ({app.service.mode} mode, {n} reports). Ask a question; 'new' starts over, "
           "'quit' leaves.")  # fmt: skip
     conversation: str | None = None
@@ -184,7 +188,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from bot.service import SAMPLE_REPORT
 
     store = open_store(settings)
-    if not store.catalog.list():
+    if not store.catalog.documents():
         print(Ingestor(store).ingest([str(SAMPLE_REPORT)]).summary())
     store.close()
     return cmd_chat(settings, args)

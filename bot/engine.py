@@ -75,7 +75,7 @@ class RagChatService:
         self.conversations.delete(conversation_id)
 
     def documents(self) -> list[Document]:
-        return self.searcher.store.catalog.list()
+        return self.searcher.store.catalog.documents()
 
     def _request(
         self, question: str, turns: list[Turn], filters: Filters | None

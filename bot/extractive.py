@@ -106,9 +106,7 @@ def not_disclosed(question: Question, cands: list[Candidate]) -> Candidate | Non
     return max(best, key=lambda c: c.coverage, default=None)
 
 
-def select(
-    question: Question, cands: list[Candidate], max_sentences: int
-) -> list[Candidate]:
+def select(question: Question, cands: list[Candidate], max_sentences: int) -> list[Candidate]:
     """The supporting sentences to quote: the best, then close seconds from elsewhere."""
     ranked = sorted((c for c in cands if supports(question, c)), key=lambda c: -c.score)
     chosen: list[Candidate] = []
@@ -121,5 +119,3 @@ def select(
             continue
         chosen.append(c)
     return chosen
-
-

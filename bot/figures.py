@@ -25,8 +25,20 @@ _FIGURE = re.compile(
       (?:\s+(?P<wscale>hundred|thousand|million|billion|dozen)\b)?
     """
 )
-_MONTHS = ("january february march april may june july august september october november "
-           "december").split()  # fmt: skip
+_MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
 
 
 @dataclass(frozen=True)
@@ -68,10 +80,7 @@ _DATE = re.compile(
 def has_quantity(text: str) -> bool:
     """Does the text state a figure that is not part of a date?"""
     dates = [m.span() for m in _DATE.finditer(text)]
-    return any(
-        not any(s <= f.start < e for s, e in dates) for f in find_figures(text)
-    )
-
+    return any(not any(s <= f.start < e for s, e in dates) for f in find_figures(text))
 
 
 def has_date(text: str) -> bool:

@@ -5,17 +5,64 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 from index.lexical import STOPWORDS
 
 QType = Literal["quantity", "date", "person", "place", "general"]
 _WORD = re.compile(r"[^\W_]+(?:['’][a-z]+)?", re.UNICODE)
 _QUESTION_WORDS = frozenset(
-    "how many much what which who whom whose when where why many number amount percentage "
-    "percent year date day month time did does do is are was were has have had tell me "
-    "please about approximately roughly around nearly kind according report reports reported "
-    "news story article say said".split()
+    [
+        "how",
+        "many",
+        "much",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "why",
+        "many",
+        "number",
+        "amount",
+        "percentage",
+        "percent",
+        "year",
+        "date",
+        "day",
+        "month",
+        "time",
+        "did",
+        "does",
+        "do",
+        "is",
+        "are",
+        "was",
+        "were",
+        "has",
+        "have",
+        "had",
+        "tell",
+        "me",
+        "please",
+        "about",
+        "approximately",
+        "roughly",
+        "around",
+        "nearly",
+        "kind",
+        "according",
+        "report",
+        "reports",
+        "reported",
+        "news",
+        "story",
+        "article",
+        "say",
+        "said",
+    ]
 )
 _TYPES: list[tuple[QType, re.Pattern[str]]] = [
     ("quantity", re.compile(r"(?i)\bhow (many|much|long|far|old|big|large|high)\b|\bwhat (number|"
@@ -30,7 +77,7 @@ _TYPES: list[tuple[QType, re.Pattern[str]]] = [
 
 
 @lru_cache(maxsize=1)
-def _stemmer():  # type: ignore[no-untyped-def]
+def _stemmer() -> Any:
     from nltk.stem.snowball import EnglishStemmer
 
     return EnglishStemmer()

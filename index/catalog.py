@@ -55,7 +55,10 @@ class Catalog:
 
     # -- documents --------------------------------------------------------------------------
     def _doc(self, row: tuple) -> Document:
-        return Document(*row[:9], n_chunks=row[9])
+        doc_id, text, location, title, source, url, published, digest, ingested_at, n = row
+        return Document(
+            doc_id, text, location, title, source, url, published, digest, ingested_at, n
+        )
 
     def get(self, doc_id: str, ready_only: bool = True) -> Document | None:
         sql = f"SELECT {_DOC_COLS}, n_chunks FROM documents WHERE doc_id=?"
@@ -80,7 +83,7 @@ class Catalog:
         col, value = ("location", location) if location is not None else ("content_hash", content_hash)
         return [r[0] for r in self._db.execute(f"SELECT doc_id FROM documents WHERE {col}=?", (value,))]
 
-    def list(self) -> list[Document]:
+    def documents(self) -> list[Document]:
         sql = f"SELECT {_DOC_COLS}, n_chunks FROM documents WHERE state='ready' "
         sql += "ORDER BY published DESC, title"
         return [self._doc(r) for r in self._db.execute(sql)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
 from llama_index.core.vector_stores.types import (
     FilterOperator,
     MetadataFilter,
@@ -64,7 +64,7 @@ class VectorIndex:
 
     def add(self, rows: list[tuple[str, str, list[float], dict[str, Any]]]) -> None:
         """Upsert (chunk_id, doc_id, vector, metadata) rows; the chunk text stays in the catalog."""
-        nodes = []
+        nodes: list[BaseNode] = []
         for chunk_id, doc_id, vector, metadata in rows:
             node = TextNode(id_=chunk_id, text="", embedding=vector, metadata=metadata)
             node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=doc_id)

@@ -18,14 +18,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from common import build_corpus, load_questions, percentiles, rank_metrics  # noqa: E402
+from common import build_corpus, load_questions, percentiles, rank_metrics
 
-from index.chunking import chunk_document  # noqa: E402
-from index.embeddings import make_embedding  # noqa: E402
-from index.ingest import Ingestor  # noqa: E402
-from index.search import HybridSearcher  # noqa: E402
-from index.settings import IndexSettings  # noqa: E402
-from index.store import Store, embed_text  # noqa: E402
+from index.chunking import chunk_document
+from index.embeddings import make_embedding
+from index.ingest import Ingestor
+from index.search import HybridSearcher
+from index.settings import IndexSettings
+from index.store import Store, embed_text
 
 
 def open_store(data_dir: Path) -> Store:
@@ -41,7 +41,7 @@ def cmd_build(args: argparse.Namespace) -> None:
     dt = time.perf_counter() - t
     print(json.dumps({"summary": report.summary(), "seconds": round(dt, 1),
                       "chunks_per_s": round(report.chunks / dt, 2) if report.chunks else None,
-                      "documents": len(store.catalog.list()),
+                      "documents": len(store.catalog.documents()),
                       "chunks": store.catalog.count_ready_chunks()}))  # fmt: skip
 
 
@@ -59,7 +59,7 @@ def cmd_throughput(args: argparse.Namespace) -> None:
         ingest_s = time.perf_counter() - t
         docs = [(d, chunk_document(d.doc_id, d.text, store.settings.chunk_chars,
                                    store.settings.chunk_overlap_sentences))
-                for d in store.catalog.list()]  # fmt: skip
+                for d in store.catalog.documents()]  # fmt: skip
         texts = sorted((embed_text(d, c) for d, cs in docs for c in cs), key=len)
         model = store.embed_model
         t = time.perf_counter()
@@ -96,8 +96,16 @@ def cmd_search(args: argparse.Namespace) -> None:
             ranked.append([h.document.doc_id for h in hits])
         settings.lexical_weight, settings.dense_weight = saved
         results[mode] = {**rank_metrics(ranked, gold), **percentiles(ms)}
-    print(json.dumps({"questions": len(questions),
-                      "chunks": store.catalog.count_ready_chunks(), "results": results}, indent=1))
+    print(
+        json.dumps(
+            {
+                "questions": len(questions),
+                "chunks": store.catalog.count_ready_chunks(),
+                "results": results,
+            },
+            indent=1,
+        )
+    )
 
 
 def main() -> None:

@@ -55,5 +55,5 @@ def percentiles(ms: list[float]) -> dict[str, float]:
         return {"p50_ms": 0.0, "p95_ms": 0.0}
     return {
         "p50_ms": statistics.median(ms),
-        "p95_ms": ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))],
+        "p95_ms": ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))],
     }
