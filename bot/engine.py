@@ -89,7 +89,11 @@ class RagChatService:
             context = last.standalone
             prefer = set(last.cited_docs)
         if turns and self._condense is not None:
-            standalone = self._condense(question, history) or standalone
+            # The LLM rewrites any later turn as a standalone question; when it can't (it
+            # returns the question unchanged), the heuristic follow-up above stands.
+            condensed = self._condense(question, history).strip()
+            if condensed and condensed != question:
+                standalone = condensed
         hits = self.searcher.search(standalone, k=self.k, filters=filters)
         return AnswerRequest(question, hits, context, prefer, history), standalone
 
