@@ -20,13 +20,12 @@ from bot.service import App
 from bot.types import Answer
 
 _MARKER = re.compile(r"\[\d+\]")
+_QUOTES = str.maketrans("’‘“”", "''\"\"")
 
 
 def normalise(text: str) -> str:
     """NFKC, straight quotes, lower case, collapsed spaces: for answer-contains-gold."""
-    text = unicodedata.normalize("NFKC", text).translate(
-        str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
-    )
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
     return " ".join(text.lower().split())
 
 

@@ -80,8 +80,12 @@ class Catalog:
 
     def find(self, *, location: str | None = None, content_hash: str | None = None) -> list[str]:
         """doc_ids (any state) at ``location`` or with ``content_hash``."""
-        col, value = ("location", location) if location is not None else ("content_hash", content_hash)
-        return [r[0] for r in self._db.execute(f"SELECT doc_id FROM documents WHERE {col}=?", (value,))]
+        col, value = (
+            ("location", location) if location is not None else ("content_hash", content_hash)
+        )
+        return [
+            r[0] for r in self._db.execute(f"SELECT doc_id FROM documents WHERE {col}=?", (value,))
+        ]
 
     def documents(self) -> list[Document]:
         sql = f"SELECT {_DOC_COLS}, n_chunks FROM documents WHERE state='ready' "
@@ -148,7 +152,9 @@ class Catalog:
         return out
 
     def ready_chunk_ids(self) -> set[str]:
-        sql = "SELECT c.chunk_id FROM chunks c JOIN documents d USING (doc_id) WHERE d.state='ready'"
+        sql = (
+            "SELECT c.chunk_id FROM chunks c JOIN documents d USING (doc_id) WHERE d.state='ready'"
+        )
         return {r[0] for r in self._db.execute(sql)}
 
     # -- embedding cache --------------------------------------------------------------------

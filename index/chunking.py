@@ -66,9 +66,10 @@ def chunk_document(
         while j + 1 < len(sentences) and sentences[j + 1][1] - sentences[i][0] <= max_chars:
             j += 1
         start, end = sentences[i][0], sentences[j][1]
-        chunk_id = f"{doc_id}:{len(chunks)}:" + hashlib.sha1(
-            text[start:end].encode("utf-8")
-        ).hexdigest()[:8]
+        chunk_id = (
+            f"{doc_id}:{len(chunks)}:"
+            + hashlib.sha1(text[start:end].encode("utf-8")).hexdigest()[:8]
+        )
         chunks.append(Chunk(chunk_id, doc_id, start, end, text[start:end]))
         if j + 1 >= len(sentences):
             break

@@ -11,3 +11,7 @@ class ConfigError(ReportbotError):
 
 class IndexMismatchError(ReportbotError):
     """The index on disk was built with another embedding model."""
+
+
+class QueryError(ReportbotError):
+    """A search filter that cannot be understood (an unreadable date, say)."""

@@ -5,12 +5,16 @@ from __future__ import annotations
 import hashlib
 import re
 import sys
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 from tqdm import tqdm
 
 from index.chunking import chunk_document
+from index.dates import ingest_date_fallback
+from index.dedupe import DuplicateIndex
+from index.fetch import Fetcher
 from index.sources import iter_sources
 from index.store import Store
 from index.types import Chunk, Document, SourceDoc, SourceError
@@ -25,6 +29,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     failed: list[dict[str, str]] = field(default_factory=list)
     chunks: int = 0
+    duplicates: dict[str, str] = field(default_factory=dict)  # doc_id → the report it copies
 
     def as_json(self) -> dict[str, object]:
         return asdict(self)
@@ -47,6 +52,13 @@ def make_doc_id(src: SourceDoc) -> str:
     return "d" + hashlib.sha1(src.location.encode("utf-8")).hexdigest()[:15]
 
 
+def _same_report(doc: Document, src: SourceDoc, digest: str) -> bool:
+    """True if ``src`` would store exactly ``doc``: same text and same metadata."""
+    return (doc.content_hash, doc.location, doc.title, doc.source, doc.url, doc.published) == (
+        digest, src.location, src.title, src.source, src.url, src.published
+    )  # fmt: skip
+
+
 class Ingestor:
     """Adds reports to a Store in groups of about ``group_chunks`` chunks.
 
@@ -54,35 +66,51 @@ class Ingestor:
     loses at most the group in flight, and a re-run redoes it with cached embeddings.
     """
 
-    def __init__(self, store: Store, group_chunks: int = 256) -> None:
+    def __init__(self, store: Store, group_chunks: int | None = None) -> None:
         self.store = store
-        self.group_chunks = group_chunks
+        self.group_chunks = group_chunks or store.settings.ingest_group_chunks
         s = store.settings
         self._chunk = lambda doc_id, text: chunk_document(
             doc_id, text, s.chunk_chars, s.chunk_overlap_sentences
         )
+        self.duplicates = DuplicateIndex.for_settings(s)  # syndicated copies, found as stored
 
     def ingest(self, inputs: list[str], progress: bool = True) -> IngestReport:
+        """Read files, folders, JSONL files and URLs (articles, feeds) and store their reports."""
+        s = self.store.settings
+        with Fetcher.from_settings(s) as fetcher:
+            return self.ingest_items(iter_sources(inputs, s.max_file_bytes, fetcher), progress)
+
+    def ingest_items(
+        self, items: Iterable[SourceDoc | SourceError], progress: bool = True
+    ) -> IngestReport:
+        """Store reports already read (a feed poll's entries, say); errors go to ``failed``."""
         report = IngestReport()
         items = list(
             tqdm(
-                iter_sources(inputs, self.store.settings.max_file_bytes),
+                items,
                 desc="reading", unit=" reports", disable=not progress, file=sys.stderr,
             )
         )  # fmt: skip
         sources = [i for i in items if isinstance(i, SourceDoc)]
         report.failed = [
-            {"location": i.location, "reason": i.reason} for i in items if isinstance(i, SourceError)
+            {"location": i.location, "reason": i.reason}
+            for i in items
+            if isinstance(i, SourceError)
         ]
         group: list[tuple[Document, list[Chunk]]] = []
         replaces: list[str] = []
         bar = tqdm(total=len(sources), desc="indexing", unit=" reports", disable=not progress,
                    file=sys.stderr)  # fmt: skip
-        seen_hashes: set[str] = set()
+        seen: dict[str, str] = {}  # content hash -> doc_id of the text stored by this run
         for src in sources:
-            planned = self._plan(src, report, seen_hashes)
+            planned = self._plan(src, report, seen)
             if planned is not None:
                 doc, chunks, old = planned
+                # A later record with the same id (a corrected JSONL line, say) wins.
+                if any(d.doc_id == doc.doc_id for d, _ in group):
+                    group = [(d, c) for d, c in group if d.doc_id != doc.doc_id]
+                    bar.update(1)
                 group.append((doc, chunks))
                 replaces.extend(old)
                 if sum(len(c) for _, c in group) >= self.group_chunks:
@@ -95,23 +123,28 @@ class Ingestor:
         return report
 
     def _plan(
-        self, src: SourceDoc, report: IngestReport, seen_hashes: set[str]
+        self, src: SourceDoc, report: IngestReport, seen: dict[str, str]
     ) -> tuple[Document, list[Chunk], list[str]] | None:
         """The document to write (and older ids it replaces), or None if nothing changes."""
         digest = content_hash(src.text)
         doc_id = make_doc_id(src)
         catalog = self.store.catalog
         existing = catalog.get(doc_id)
+        ingest_date_fallback(src, existing.published if existing else None)
         at_location = [d for d in catalog.find(location=src.location) if d != doc_id]
-        if existing is not None and existing.content_hash == digest or digest in seen_hashes:
+        if existing is not None and _same_report(existing, src, digest):
             report.unchanged.append(doc_id)
+            return None
+        if digest in seen:  # the same text earlier in this batch
+            report.unchanged.append(seen[digest])
             return None
         same_content = [d for d in catalog.find(content_hash=digest) if catalog.get(d)]
         if existing is None and not at_location and same_content:
             report.unchanged.append(same_content[0])  # the same report under another name
             return None
-        seen_hashes.add(digest)
-        (report.updated if existing or at_location else report.added).append(doc_id)
+        seen[digest] = doc_id
+        if doc_id not in report.added and doc_id not in report.updated:
+            (report.updated if existing or at_location else report.added).append(doc_id)
         doc = Document(
             doc_id=doc_id, text=src.text, location=src.location, title=src.title,
             source=src.source, url=src.url, published=src.published, content_hash=digest,
@@ -136,8 +169,21 @@ class Ingestor:
         except Exception as exc:  # keep the rest of the batch going; say which reports failed
             self.store.repair()
             for doc, _ in group:
-                report.failed.append({"location": doc.location, "reason": f"could not store: {exc}"})
+                reason = f"could not store: {exc}"
+                report.failed.append({"location": doc.location, "reason": reason})
                 for bucket in (report.added, report.updated):
                     if doc.doc_id in bucket:
                         bucket.remove(doc.doc_id)
+        else:
+            self._note_duplicates(group, replaces, report)
         bar.update(len(group))
+
+    def _note_duplicates(
+        self, group: list[tuple[Document, list[Chunk]]], replaces: list[str], report: IngestReport
+    ) -> None:
+        """Record stored reports that copy an earlier one (the same wire story elsewhere)."""
+        self.duplicates.remove(replaces)
+        for doc, _ in group:
+            canonical = self.duplicates.add(doc.doc_id, doc.text)
+            if canonical:
+                report.duplicates[doc.doc_id] = canonical

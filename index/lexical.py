@@ -17,7 +17,7 @@ STOPWORDS = frozenset(
     out over own same she should so some such than that the their theirs them themselves then
     there these they this those through to too under until up very was we were what when where
     which while who whom why will with would you your yours yourself yourselves according
-    said says also""".split()
+    said says also""".split()  # noqa: SIM905
 )
 
 
@@ -93,7 +93,9 @@ class LexicalIndex:
             )
             clauses.append((tantivy.Occur.Must, rq))
         if source:
-            clauses.append((tantivy.Occur.Must, tantivy.Query.term_query(self._schema, "source", source)))
+            clauses.append(
+                (tantivy.Occur.Must, tantivy.Query.term_query(self._schema, "source", source))
+            )
         if len(clauses) > 1:
             query = tantivy.Query.boolean_query(clauses)
         searcher = self._index.searcher()

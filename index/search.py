@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from index.errors import QueryError
+from index.sources import iso_date
 from index.store import Store, published_int
 from index.types import Chunk, Hit
 
@@ -17,11 +19,19 @@ class Filters:
     source: str | None = None
 
     def as_kwargs(self) -> dict[str, int | str | None]:
-        return {
-            "date_from": published_int(self.date_from) if self.date_from else None,
-            "date_to": published_int(self.date_to) if self.date_to else None,
-            "source": self.source,
-        }
+        return {"date_from": _day(self.date_from), "date_to": _day(self.date_to),
+                "source": self.source or None}  # fmt: skip
+
+
+def _day(value: str | None) -> int | None:
+    """A filter date (2024-03-01, 2024/03/01…) as YYYYMMDD; unreadable ones raise, since
+    dropping the filter silently would return reports from any date."""
+    if not value:
+        return None
+    day = iso_date(value)
+    if day is None:
+        raise QueryError(f"Cannot read the date {value!r}: use YYYY-MM-DD.")
+    return published_int(day)
 
 
 class HybridSearcher:

@@ -30,6 +30,17 @@ class IndexSettings(BaseSettings):
     chunk_chars: int = 1000
     chunk_overlap_sentences: int = 1
     max_file_bytes: int = 20_000_000
+    # Chunks per ingest write (one commit to Chroma + tantivy): a crash redoes at most this many.
+    ingest_group_chunks: int = 256
+    # Fetching URLs and feeds: per-operation timeout (a whole fetch gets at most 4x), the
+    # response size limit (enforced while streaming), redirects followed, who we say we are.
+    fetch_timeout: float = 15.0
+    max_fetch_bytes: int = 20_000_000
+    max_redirects: int = 5
+    user_agent: str = "reportbot/0.1 (+news research bot)"
+    follow_every: float = Field(default=900.0, description="Seconds between feed polls.")
+    # Syndicated copies: word 5-gram Jaccard (MinHash estimate) at or above this is a copy.
+    near_duplicate_threshold: float = 0.8
     # Hybrid retrieval: how deep each retriever looks and how the ranks are fused.
     dense_depth: int = 50
     lexical_depth: int = 50

@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from charset_normalizer import from_bytes
 
+from index.dates import complete_dates
 from index.types import SourceDoc, SourceError
+
+if TYPE_CHECKING:
+    from index.fetch import Fetcher
 
 Item = SourceDoc | SourceError
 Reader = Callable[[Path, int], Iterator[Item]]
@@ -32,13 +38,44 @@ def decode(data: bytes) -> str:
     if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ReadError("binary file (not text)")
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig")
     except UnicodeDecodeError:
         pass
     best = from_bytes(data).best()
     if best is None:
         raise ReadError("cannot detect the text encoding; save the file as UTF-8")
-    return str(best)
+    text = str(best)
+    # On short Latin-script texts the detector guesses among look-alike single-byte code pages
+    # (cp775, cp1250…) and garbles "café – “quoted” €5"; cp1252, by far the most common legacy
+    # one, wins whenever it reads the bytes at least as plausibly.
+    if best.encoding != "cp1252" and len(text) == len(data) and _latin_script(text):
+        try:
+            latin = data.decode("cp1252")
+        except UnicodeDecodeError:
+            return text
+        if _latin_script(latin) and _odd_in_words(latin) <= _odd_in_words(text):
+            return latin
+    return text
+
+
+def _latin_script(text: str) -> bool:
+    """True if every letter of ``text`` is a Latin one (so no Cyrillic, Hangul, CJK…)."""
+    return all(
+        ch.isascii() or not ch.isalpha() or unicodedata.name(ch, "").startswith("LATIN")
+        for ch in text
+    )
+
+
+def _odd_in_words(text: str) -> int:
+    """Symbols wedged between letters ("Za¿ó³æ"): the mark of a wrongly chosen code page."""
+    return sum(
+        1
+        for i in range(1, len(text) - 1)
+        if not text[i].isascii()
+        and not text[i].isalpha()
+        and text[i - 1].isalpha()
+        and text[i + 1].isalpha()
+    )
 
 
 def clean_text(text: str) -> str:
@@ -63,13 +100,15 @@ def iso_date(value: object) -> str | None:
 
 
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
-_COPYRIGHT = re.compile(r"^(?:©|\(c\)|Copyright)\s*(?:\d{4}\s+)?([^(\n.]+?)\s*(?:\(([^)\s]+)\))?[.\s]*"
-                        r"(?:All rights reserved\.?)?$", re.I | re.M)  # fmt: skip
+_COPYRIGHT = re.compile(r"^(?:©|\(c\)|Copyright)\s*(?:\d{4}\s+)?([^(\n.]+?)\s*"
+                        r"(?:\(([^)\s]+)\))?[.\s]*(?:All rights reserved\.?)?$",
+                        re.I | re.M)  # fmt: skip
 
 
 def _text_doc(path: Path, text: str) -> SourceDoc:
     """A plain-text or Markdown report; metadata from front matter, first line, copyright line."""
     meta: dict[str, str] = {}
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # so Windows files' front matter counts
     fm = _FRONT_MATTER.match(text)
     if fm:
         for line in fm.group(1).splitlines():
@@ -129,6 +168,7 @@ def html_doc(html: str, location: str, url: str | None = None) -> SourceDoc:
         source=meta.get("sitename") or meta.get("hostname") or None,
         url=url or meta.get("url") or None,
         published=iso_date(meta.get("date")),
+        author=meta.get("author") or None,
     )
 
 
@@ -173,10 +213,20 @@ def _jsonl_record(path: Path, n: int, raw: bytes, max_bytes: int) -> Item:
     )
 
 
-
-
 def _str_or_none(value: object) -> str | None:
     return str(value).strip() or None if value is not None else None
+
+
+def read_pdf(path: Path, max_bytes: int) -> Iterator[Item]:
+    from index.documents import read_pdf as read  # pypdf loads only when a PDF comes
+
+    yield from read(path, max_bytes)
+
+
+def read_docx(path: Path, max_bytes: int) -> Iterator[Item]:
+    from index.documents import read_docx as read
+
+    yield from read(path, max_bytes)
 
 
 READERS: dict[str, Reader] = {
@@ -186,6 +236,8 @@ READERS: dict[str, Reader] = {
     ".html": read_html,
     ".htm": read_html,
     ".jsonl": read_jsonl,
+    ".pdf": read_pdf,
+    ".docx": read_docx,
 }
 
 
@@ -225,10 +277,29 @@ def read_file(path: Path, max_bytes: int) -> Iterator[Item]:
         yield SourceError(str(path), str(exc))
 
 
-def iter_sources(inputs: list[str], max_bytes: int) -> Iterator[Item]:
-    """Every report (or error) from files, folders and JSONL files named in ``inputs``."""
-    for item in iter_files(inputs):
-        if isinstance(item, str):
-            yield SourceError(item, "fetching URLs is not supported yet; save the page as .html")
-        else:
-            yield from read_file(item, max_bytes)
+def iter_sources(
+    inputs: list[str], max_bytes: int, fetcher: Fetcher | None = None
+) -> Iterator[Item]:
+    """Every report (or error) from files, folders, JSONL files and URLs named in ``inputs``.
+
+    URLs are fetched with ``fetcher`` (default limits if None): an article, or each entry of a
+    feed. Reports without a date in their metadata are dated from their URL or dateline.
+    """
+    own = None
+    try:
+        for item in iter_files(inputs):
+            if isinstance(item, str):
+                from index.feeds import read_url  # index.feeds builds on this module
+
+                if fetcher is None:
+                    from index.fetch import Fetcher
+
+                    fetcher = own = Fetcher()
+                found = read_url(item, fetcher)
+            else:
+                found = read_file(item, max_bytes)
+            for doc in found:
+                yield complete_dates(doc) if isinstance(doc, SourceDoc) else doc
+    finally:
+        if own is not None:
+            own.close()

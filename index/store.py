@@ -60,11 +60,12 @@ class Store:
         """Store ``docs`` (and drop ``replaces``, older documents they supersede) atomically."""
         if not docs and not replaces:
             return
+        # Embed before touching anything: if the model fails, the stored versions stay intact.
+        rows = self._vector_rows(docs)
         self.catalog.delete(replaces)
         self.catalog.put_pending(docs)
         doc_ids = [d.doc_id for d, _ in docs]
         stale = replaces + doc_ids
-        rows = self._vector_rows(docs)
         self.vectors.delete_docs(stale)
         self.vectors.add(rows)
         self.lexical.add_and_delete(self._lexical_rows(docs), stale)
@@ -85,7 +86,11 @@ class Store:
                 c.chunk_id,
                 d.doc_id,
                 v.tolist(),
-                {"doc_id": d.doc_id, "source": d.source or "", "published_int": published_int(d.published)},
+                {
+                    "doc_id": d.doc_id,
+                    "source": d.source or "",
+                    "published_int": published_int(d.published),
+                },
             )
             for (d, c), v in zip(pairs, vectors, strict=True)
         ]
@@ -108,11 +113,15 @@ class Store:
         model = self.embed_model.model_name
         keys = [hashlib.sha1(f"{model}\0{t}".encode()).hexdigest() for t in texts]
         cached = self.catalog.cached_vectors(keys)
-        todo = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in cached}.items(),
-                      key=lambda kv: len(kv[1]))  # similar lengths batch together
+        todo = sorted(
+            {k: t for k, t in zip(keys, texts, strict=True) if k not in cached}.items(),
+            key=lambda kv: len(kv[1]),
+        )  # similar lengths batch together
         if todo:
             fresh = self.embed_model.get_text_embedding_batch([t for _, t in todo])
-            new = {k: np.asarray(v, dtype=np.float32) for (k, _), v in zip(todo, fresh, strict=True)}
+            new = {
+                k: np.asarray(v, dtype=np.float32) for (k, _), v in zip(todo, fresh, strict=True)
+            }
             self.catalog.cache_vectors(new)
             cached.update(new)
         dim = len(next(iter(cached.values()))) if cached else 0

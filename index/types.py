@@ -16,6 +16,11 @@ class SourceDoc:
     url: str | None = None
     published: str | None = None  # ISO date YYYY-MM-DD
     doc_id: str | None = None  # explicit id (JSONL "id")
+    author: str | None = None
+    # Start offset in ``text`` of each page (PDF): page n (1-based) starts at pages[n - 1].
+    pages: list[int] | None = None
+    # "published" (metadata, feed, URL, dateline) or "ingested" (no date found: the ingest day).
+    date_kind: str | None = None
 
 
 @dataclass

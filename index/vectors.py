@@ -74,8 +74,10 @@ class VectorIndex:
             self._store.add(nodes)
 
     def delete_docs(self, doc_ids: list[str]) -> None:
-        for doc_id in doc_ids:
-            self._store.delete(doc_id)
+        # One metadata scan per 500 documents: a delete per document scans every time (~50 ms
+        # each at 20k chunks), which made each ingest group of new reports cost seconds.
+        for i in range(0, len(doc_ids), 500):
+            self._collection.delete(where={"doc_id": {"$in": doc_ids[i : i + 500]}})
 
     def delete_chunks(self, chunk_ids: list[str]) -> None:
         if chunk_ids:
@@ -99,9 +101,13 @@ class VectorIndex:
         """(chunk_id, similarity) of the ``k`` nearest chunks, optionally filtered."""
         filters: list[MetadataFilter] = []
         if date_from is not None:
-            filters.append(MetadataFilter(key="published_int", value=date_from, operator=FilterOperator.GTE))
+            filters.append(
+                MetadataFilter(key="published_int", value=date_from, operator=FilterOperator.GTE)
+            )
         if date_to is not None:
-            filters.append(MetadataFilter(key="published_int", value=date_to, operator=FilterOperator.LTE))
+            filters.append(
+                MetadataFilter(key="published_int", value=date_to, operator=FilterOperator.LTE)
+            )
         if source:
             filters.append(MetadataFilter(key="source", value=source))
         query = VectorStoreQuery(

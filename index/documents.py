@@ -1,0 +1,137 @@
+"""PDF (pypdf, text per page with page start offsets) and DOCX (python-docx) readers."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from index.sources import Item, ReadError, clean_text, iso_date, read_bytes
+from index.types import SourceDoc
+
+NO_TEXT_LAYER = "PDF has no text layer (scanned?); OCR is not supported"
+_PAGE_BREAK = "\n\n"
+# Titles that are really file names or the authoring tool ("Microsoft Word - memo.docx").
+_JUNK_TITLE = re.compile(r"^(?:microsoft \w+ - |untitled\b)|\.(?:docx?|pdf|odt|rtf)$", re.I)
+# python-docx's blank template stamps every new file with these; they say nothing about it.
+_DOCX_TEMPLATE_CREATED = datetime(2013, 12, 23, 23, 15, tzinfo=UTC)
+_DOCX_TEMPLATE_AUTHOR = "python-docx"
+
+
+def _title(meta_title: object, text: str) -> str | None:
+    title = str(meta_title).strip() if meta_title else ""
+    if title and not _JUNK_TITLE.search(title):
+        return title
+    first = text.split("\n", 1)[0].strip()
+    return first if 0 < len(first) <= 200 else None
+
+
+def pdf_doc(data: bytes, location: str, url: str | None = None) -> SourceDoc:
+    """The text of a PDF, pages separated by a blank line; ``pages`` holds each page's start."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise ReadError("PDF is encrypted (password protected)")
+        page_texts = [clean_text(page.extract_text() or "") for page in reader.pages]
+    except ReadError:
+        raise
+    except PyPdfError as exc:
+        raise ReadError(f"not a readable PDF ({exc})") from exc
+    except Exception as exc:  # pypdf raises assorted errors on corrupt files
+        raise ReadError(f"not a readable PDF ({type(exc).__name__}: {exc})") from exc
+    if not any(page_texts):
+        raise ReadError(NO_TEXT_LAYER)
+    parts: list[str] = []
+    starts: list[int] = []
+    offset = 0
+    for page in page_texts:
+        if page:
+            offset += len(_PAGE_BREAK) if parts else 0
+            parts.append(page)
+        starts.append(offset if page else -1)
+        offset += len(page)
+    following = offset  # an empty page starts where the next text starts: bisect stays right
+    for i in reversed(range(len(starts))):
+        if starts[i] < 0:
+            starts[i] = following
+        following = starts[i]
+    text = _PAGE_BREAK.join(parts)
+    meta = _pdf_metadata(reader)
+    return SourceDoc(
+        text=text,
+        location=location,
+        url=url,
+        title=_title(meta.get("title"), text),
+        author=meta.get("author"),
+        published=meta.get("published"),
+        pages=starts,
+    )
+
+
+def _pdf_metadata(reader: object) -> dict[str, str]:
+    """Title, author and creation date, each only if present and readable."""
+    out: dict[str, str] = {}
+    try:
+        meta = reader.metadata  # type: ignore[attr-defined]
+        if meta is None:
+            return out
+        if meta.title:
+            out["title"] = str(meta.title)
+        if meta.author:
+            out["author"] = str(meta.author).strip()
+        created = iso_date(meta.creation_date)
+        if created:
+            out["published"] = created
+    except Exception:  # malformed metadata (bad date strings…) must not lose the text
+        pass
+    return out
+
+
+def page_of(pages: list[int] | None, offset: int) -> int | None:
+    """The 1-based page holding character ``offset``, given a document's page starts."""
+    if not pages:
+        return None
+    import bisect
+
+    return bisect.bisect_right(pages, offset) or 1
+
+
+def docx_doc(data: bytes, location: str, url: str | None = None) -> SourceDoc:
+    """The paragraphs of a Word document (blank line between them) and its core properties."""
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, KeyError, ValueError) as exc:
+        raise ReadError(f"not a readable DOCX ({exc or type(exc).__name__})") from exc
+    except Exception as exc:  # zipfile.BadZipFile, lxml errors on a corrupt package
+        raise ReadError(f"not a readable DOCX ({type(exc).__name__}: {exc})") from exc
+    paragraphs = [clean_text(p.text) for p in document.paragraphs]
+    text = "\n\n".join(p for p in paragraphs if p)
+    if not text:
+        raise ReadError("no text in the DOCX")
+    props = document.core_properties
+    author = props.author if props.author and props.author != _DOCX_TEMPLATE_AUTHOR else None
+    created = props.created if props.created != _DOCX_TEMPLATE_CREATED else None
+    return SourceDoc(
+        text=text,
+        location=location,
+        url=url,
+        title=_title(props.title, text),
+        author=author or None,
+        published=iso_date(created),
+    )
+
+
+def read_pdf(path: Path, max_bytes: int) -> Iterator[Item]:
+    yield pdf_doc(read_bytes(path, max_bytes), location=str(path))
+
+
+def read_docx(path: Path, max_bytes: int) -> Iterator[Item]:
+    yield docx_doc(read_bytes(path, max_bytes), location=str(path))

@@ -1,0 +1,178 @@
+"""Crash safety: an ingest killed mid-way leaves an index that opens, agrees and resumes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import chromadb
+import numpy as np
+import tantivy
+
+from index.chunking import chunk_document
+from index.ingest import Ingestor
+from index.search import HybridSearcher
+from index.store import Store
+from index.types import Document
+
+N_REPORTS = 120
+TOWNS = ["Riverton", "Lakeside", "Hillcrest", "Oakdale", "Brookfield", "Fairview"]
+EVENTS = ["a flood", "a fire", "an election", "a strike", "a festival", "a storm"]
+
+
+def _report(i: int) -> dict[str, object]:
+    town, event = TOWNS[i % 6], EVENTS[(i // 6) % 6]
+    text = (
+        f"{town} faced {event} on day {i}. Officials counted {i * 7 + 3} people affected, "
+        f"and the case number was zq{i:04d}."
+    )
+    return {"id": f"r{i:04d}", "title": f"{town} report {i}", "date": f"2024-01-{i % 28 + 1:02d}",
+            "source": "Wire", "text": text}  # fmt: skip
+
+
+def _counts(store: Store) -> tuple[int, int, int]:
+    return store.vectors.count(), store.lexical.count(), store.catalog.count_ready_chunks()
+
+
+def _states(catalog: Path) -> dict[str, int]:
+    if not catalog.exists():
+        return {}
+    db = sqlite3.connect(f"file:{catalog}?mode=ro", uri=True, timeout=5)
+    try:
+        return dict(db.execute("SELECT state, COUNT(*) FROM documents GROUP BY state").fetchall())
+    except sqlite3.OperationalError:  # the schema is not there yet
+        return {}
+    finally:
+        db.close()
+
+
+def _kill_mid_ingest(feed: Path, data_dir: Path, cwd: Path) -> dict[str, int]:
+    """Start `reportbot ingest`, SIGKILL it after two groups; the catalog's states then."""
+    env = {**os.environ, "REPORTBOT_DATA_DIR": str(data_dir), "REPORTBOT_INGEST_GROUP_CHUNKS": "10"}
+    reportbot = Path(sys.executable).parent / "reportbot"
+    proc = subprocess.Popen(
+        [str(reportbot), "ingest", str(feed), "--json", "-q"], cwd=cwd, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    catalog = data_dir / "catalog.sqlite"
+    deadline = time.monotonic() + 90
+    try:
+        while time.monotonic() < deadline:
+            states = _states(catalog)
+            if states.get("ready", 0) >= 20:
+                break
+            assert proc.poll() is None, f"ingest ended before the kill: {proc.stderr.read()!r}"  # type: ignore[union-attr]
+            time.sleep(0.02)
+        else:
+            raise AssertionError("the ingest never got going")
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    return _states(catalog)
+
+
+def test_killed_ingest_repairs_and_resumes(
+    make_store: Callable[..., Store], tmp_path: Path
+) -> None:
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps(_report(i)) + "\n" for i in range(N_REPORTS)))
+    data_dir = tmp_path / "data"
+    states = _kill_mid_ingest(feed, data_dir, tmp_path)
+    assert 20 <= states.get("ready", 0) < N_REPORTS
+
+    store = make_store(data_dir=data_dir)  # opening repairs
+    assert store.catalog.pending() == []
+    vectors, lexical, ready = _counts(store)
+    assert vectors == lexical == ready >= 20
+    assert store.vectors.all_chunk_ids() == store.lexical.all_chunk_ids()
+    assert store.repair() == {"purged_docs": 0, "vectors_fixed": 0, "lexical_fixed": 0}
+    searcher = HybridSearcher(store)
+    hits = searcher.search("zq0003", k=3)
+    assert "r0003" in [h.document.doc_id for h in hits]
+
+    report = Ingestor(store, group_chunks=64).ingest([str(feed)], progress=False)
+    assert report.failed == []
+    assert len(report.added) + len(report.unchanged) == N_REPORTS
+    assert len(report.unchanged) == ready
+    assert len(store.catalog.documents()) == N_REPORTS
+    vectors, lexical, ready = _counts(store)
+    assert vectors == lexical == ready == N_REPORTS
+    last = N_REPORTS - 1
+    hits = searcher.search(f"zq{last:04d}", k=3)
+    assert f"r{last:04d}" in [h.document.doc_id for h in hits]
+
+
+def test_repair_heals_drift_between_the_three_stores(
+    make_store: Callable[..., Store], tmp_path: Path
+) -> None:
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps(_report(i)) + "\n" for i in range(8)))
+    store = make_store()
+    Ingestor(store).ingest([str(feed)], progress=False)
+    want = store.catalog.ready_chunk_ids()
+    assert len(want) == 8
+    data_dir = store.settings.data_dir
+
+    # Behind the store's back: two vectors lost, one stray vector, one document's BM25 rows lost.
+    client = chromadb.PersistentClient(path=str(data_dir / "chroma"))
+    coll = client.get_collection(store.settings.collection)
+    lost = sorted(want)[:2]
+    coll.delete(ids=lost)
+    stray = np.zeros((1, 384), dtype=np.float32)
+    stray[0, 0] = 1.0
+    coll.add(ids=["ghost:0:00000000"], embeddings=stray, metadatas=[{"doc_id": "ghost"}])
+    index = tantivy.Index.open(str(data_dir / "lexical"))
+    writer = index.writer(heap_size=15_000_000, num_threads=1)
+    writer.delete_documents_by_term("doc_id", "r0005")
+    writer.commit()
+    writer.wait_merging_threads()
+    del writer
+    assert store.vectors.count() == 7 and store.lexical.count() == 7
+
+    fixed = store.repair()
+    assert fixed["vectors_fixed"] == 3 and fixed["lexical_fixed"] == 1
+    assert store.vectors.all_chunk_ids() == store.lexical.all_chunk_ids() == want
+    hits = HybridSearcher(store).search("zq0005", k=1)
+    assert hits[0].document.doc_id == "r0005"
+    vector = store.embed_model.get_query_embedding(str(_report(0)["text"]))
+    dense = store.vectors.search(vector, 1)
+    assert dense[0][0].startswith("r0000:")
+
+
+def test_half_written_group_is_purged_at_open(
+    make_store: Callable[..., Store], tmp_path: Path
+) -> None:
+    """A crash after Chroma and tantivy took a group but before the catalog marked it ready."""
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps(_report(i)) + "\n" for i in range(3)))
+    store = make_store()
+    Ingestor(store).ingest([str(feed)], progress=False)
+    text = "The zq9999 report was half written when the power failed."
+    doc = Document("half", text, "x", "Half", "Wire", None, "2024-01-01", "h", "2024-01-01")
+    chunks = chunk_document("half", text)
+    store.catalog.put_pending([(doc, chunks)])
+    vectors = store.embed([c.text for c in chunks])
+    meta = {"doc_id": "half", "source": "Wire", "published_int": 20240101}
+    store.vectors.add(
+        [(c.chunk_id, "half", v.tolist(), meta) for c, v in zip(chunks, vectors, strict=True)]
+    )
+    fields = {"doc_id": "half", "source": "Wire", "published": 20240101}
+    store.lexical.add_and_delete(
+        [{"chunk_id": c.chunk_id, "body": c.text, **fields} for c in chunks], []
+    )
+    assert store.vectors.count() == store.lexical.count() == 4
+
+    reopened = make_store()
+    assert reopened.catalog.pending() == []
+    assert reopened.catalog.get("half", ready_only=False) is None
+    assert _counts(reopened) == (3, 3, 3)
+    assert HybridSearcher(reopened).search("zq9999 half written", k=5)[0].document.doc_id != "half"

@@ -1,0 +1,140 @@
+"""Hybrid search over a small real index: fusion, filters in both retrievers, k, empty query."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.settings import Settings
+from index.errors import ReportbotError
+from index.ingest import Ingestor
+from index.search import Filters, HybridSearcher
+from index.store import Store
+from index.types import Hit
+
+REPORTS = [
+    ("clinic", "2024-01-10", "Coast Gazette", "Storm aftermath",
+     "The physician treated forty patients at the clinic after the storm knocked out power."),
+    ("beetles", "2024-02-15", "Coast Gazette", "Harbour warehouse",
+     "Xylophagous beetles infested the old harbour warehouse, inspectors found on Monday."),
+    ("budget", "2024-03-20", "Capital Post", "Council budget",
+     "The council approved a budget of 12 million euros for road repairs and new buses."),
+    ("election", "2024-04-25", "Capital Post", "Mayor re-elected",
+     "The mayor won a second term with 58 percent of the vote in the municipal election."),
+    ("match", "2024-05-30", "Sports Daily", "Cup final",
+     "The home team won the cup final after a penalty shoot-out in front of 40,000 fans."),
+    ("transfer", "2024-06-30", "Sports Daily", "Transfer rumour",
+     "The club is said to be close to signing a striker from abroad for the new season."),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def searcher(
+    tmp_path_factory: pytest.TempPathFactory, embed_model: object
+) -> Iterator[HybridSearcher]:
+
+    tmp = tmp_path_factory.mktemp("search")
+    feed = tmp / "feed.jsonl"
+    feed.write_text(
+        "".join(
+            json.dumps({"id": i, "date": d, "source": s, "title": t, "text": x}) + "\n"
+            for i, d, s, t, x in REPORTS
+        )
+    )
+    settings = Settings(_env_file=None, data_dir=tmp / "data")  # type: ignore[call-arg]
+    store = Store(settings, embed_model)  # type: ignore[arg-type]
+    report = Ingestor(store).ingest([str(feed)], progress=False)
+    assert len(report.added) == len(REPORTS)
+    yield HybridSearcher(store)
+    store.close()
+
+
+def _ids(hits: list[Hit]) -> list[str]:
+    return [h.document.doc_id for h in hits]
+
+
+def test_synonym_found_by_dense_retrieval_only(searcher: HybridSearcher) -> None:
+    assert searcher.store.lexical.search("doctor", 10) == []  # no shared word
+    hits = searcher.search("doctor", k=3)
+    assert hits[0].document.doc_id == "clinic"
+    assert set(hits[0].ranks) == {"dense"}
+
+
+def test_rare_exact_term_found_by_lexical_retrieval(searcher: HybridSearcher) -> None:
+    lexical = searcher.store.lexical.search("xylophagous", 10)
+    assert [cid.split(":", 1)[0] for cid, _ in lexical] == ["beetles"]
+    hits = searcher.search("xylophagous", k=3)
+    assert hits[0].document.doc_id == "beetles"
+    assert hits[0].ranks["lexical"] == 1
+    assert hits[0].score > hits[1].score
+
+
+def test_hits_carry_document_metadata_and_exact_text(searcher: HybridSearcher) -> None:
+    (hit,) = searcher.search("municipal election vote", k=1)
+    out = hit.as_json()
+    assert (out["doc_id"], out["title"], out["source"], out["published"]) == (
+        "election", "Mayor re-elected", "Capital Post", "2024-04-25"
+    )  # fmt: skip
+    doc = searcher.store.catalog.get("election")
+    assert doc is not None and doc.text[hit.chunk.start : hit.chunk.end] == out["text"]
+
+
+def test_k_is_respected(searcher: HybridSearcher) -> None:
+    assert len(searcher.search("the", k=2)) == 2
+    assert len(searcher.search("team won the final", k=4)) == 4
+    assert len(searcher.search("team won the final", k=50)) == len(REPORTS)
+
+
+@pytest.mark.parametrize("query", ["", "   ", "\n\t"])
+def test_empty_query_returns_nothing(searcher: HybridSearcher, query: str) -> None:
+    assert searcher.search(query) == []
+
+
+FILTER_CASES = [
+    (Filters(date_from="2024-02-15"), {"beetles", "budget", "election", "match", "transfer"}),
+    (Filters(date_to="2024-02-15"), {"clinic", "beetles"}),
+    (Filters(date_from="2024-02-01", date_to="2024-04-30"), {"beetles", "budget", "election"}),
+    (Filters(source="Capital Post"), {"budget", "election"}),
+    (Filters(date_from="2024-04-01", date_to="2024-06-01", source="Sports Daily"), {"match"}),
+    (Filters(date_from="2024/03/01", date_to="2024.03.31"), {"budget"}),
+]
+
+
+@pytest.mark.parametrize(("filters", "expected"), FILTER_CASES)
+def test_filters_apply_in_both_retrievers(
+    searcher: HybridSearcher, filters: Filters, expected: set[str]
+) -> None:
+    store = searcher.store
+    query = "the storm beetles budget mayor team club"  # words from every report
+    kw = filters.as_kwargs()
+    vector = store.embed_model.get_query_embedding(query)
+    dense = {cid.split(":", 1)[0] for cid, _ in store.vectors.search(vector, 50, **kw)}  # type: ignore[arg-type]
+    lexical = {cid.split(":", 1)[0] for cid, _ in store.lexical.search(query, 50, **kw)}  # type: ignore[arg-type]
+    assert dense == expected
+    assert lexical == expected
+    assert set(_ids(searcher.search(query, k=20, filters=filters))) == expected
+
+
+def test_unreadable_filter_date_is_an_error(searcher: HybridSearcher) -> None:
+    with pytest.raises(ReportbotError, match="YYYY-MM-DD"):
+        searcher.search("budget", filters=Filters(date_from="last week"))
+
+
+def test_a_second_store_sees_the_same_index(searcher: HybridSearcher, embed_model: object) -> None:
+    # A second Store over the same directory sees the same index (nothing held only in memory).
+    other = Store(searcher.settings, embed_model)  # type: ignore[arg-type]
+    try:
+        hits = HybridSearcher(other).search("xylophagous", k=1)
+        assert _ids(hits) == ["beetles"]
+    finally:
+        other.close()
+
+
+def test_empty_index_returns_nothing(make_store: Callable[..., Store], tmp_path: Path) -> None:
+    """An empty index answers every query with nothing, never an error."""
+    store = make_store()
+    assert HybridSearcher(store).search("anything at all", k=5) == []
+    assert HybridSearcher(store).search("x", k=5, filters=Filters(source="Nobody")) == []
