@@ -7,6 +7,7 @@ import re
 from bot.figures import find_figures, supported
 from bot.types import Answer, Citation, Verification
 from index.chunking import split_sentences
+from index.documents import page_of
 from index.types import Hit
 
 MARKER = re.compile(r"\s?\[(\d+)\]")
@@ -30,6 +31,7 @@ class CitationBuilder:
                 Citation(
                     n=n, doc_id=doc.doc_id, title=doc.title, url=doc.url, source=doc.source,
                     published=doc.published, quote=doc.text[start:end], start=start, end=end,
+                    date_kind=doc.date_kind, page=page_of(doc.pages, start),
                     passage=hit.chunk.text, passage_start=hit.chunk.start,
                 )
             )  # fmt: skip
@@ -124,10 +126,27 @@ def renumber(text: str, citations: list[Citation]) -> tuple[str, list[Citation]]
     return text.strip(), renumbered
 
 
+def date_label(c: Citation) -> str | None:
+    """The report's date, saying so when it is only the day reportbot ingested it."""
+    if not c.published:
+        return None
+    return f"ingested {c.published}" if c.date_kind == "ingested" else c.published
+
+
+def meta_parts(c: Citation) -> list[str]:
+    """Outlet, date (marked when it is only the ingest date), page: each present one."""
+    page = f"p. {c.page}" if c.page else None
+    return [p for p in (c.source, date_label(c), page) if p]
+
+
+def also_in(c: Citation) -> str:
+    return f" (also in {', '.join(c.also_in)})" if c.also_in else ""
+
+
 def source_line(c: Citation) -> str:
-    """ "Title", Outlet, 2025-10-16, link — what a reader needs to find the report."""
-    parts = [p for p in (c.title, c.source, c.published) if p]
-    line = ", ".join(parts) or c.doc_id
+    """Title, outlet, date, page, link: what a reader needs to find the report."""
+    line = ", ".join([p for p in (c.title, *meta_parts(c)) if p]) or c.doc_id
+    line += also_in(c)
     return f"{line} — {c.url}" if c.url else line
 
 
@@ -149,6 +168,8 @@ def render_markdown(answer: Answer) -> str:
         lines.append("\n**Sources**\n")
         for c in answer.citations:
             title = f"[{c.title or c.doc_id}]({c.url})" if c.url else (c.title or c.doc_id)
-            meta = ", ".join(p for p in (c.source, c.published) if p)
-            lines.append(f"{c.n}. “{c.quote}” — {title}" + (f", {meta}" if meta else ""))
+            meta = ", ".join(meta_parts(c))
+            lines.append(
+                f"{c.n}. “{c.quote}” — {title}" + (f", {meta}" if meta else "") + also_in(c)
+            )
     return "\n".join(line for line in lines if line is not None).strip()

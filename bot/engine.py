@@ -11,7 +11,8 @@ from bot.answer import Answerer, AnswerRequest
 from bot.conversations import ConversationStore, MemoryConversations, Turn
 from bot.types import Answer
 from index.search import Filters, HybridSearcher
-from index.types import Document
+from index.store import Store
+from index.types import Document, Hit
 
 _FOLLOW_UP = re.compile(
     r"(?i)^\s*(and|but|also|so|what about|how about|then)\b|\b(them|they|their|those|these|it|"
@@ -41,6 +42,26 @@ class ChatService(Protocol):
 def is_follow_up(question: str) -> bool:
     """Does the question lean on the previous turn ("And how many of them were women?")?"""
     return bool(_FOLLOW_UP.search(question)) or len(question.split()) <= 4
+
+
+def collapse_copies(hits: list[Hit], store: Store) -> tuple[list[Hit], dict[str, list[str]]]:
+    """Keep one copy of a syndicated story (its best-ranked) and name the outlets of the rest.
+
+    Returns the hits without the other copies, and doc_id → outlets also carrying the story.
+    """
+    leader: dict[str, str] = {}  # canonical doc_id of a group → the copy kept
+    kept = []
+    for hit in hits:
+        doc_id = hit.document.doc_id
+        if leader.setdefault(store.duplicates.canonical_of(doc_id), doc_id) == doc_id:
+            kept.append(hit)
+    also: dict[str, list[str]] = {}
+    for doc_id in leader.values():
+        copies = store.catalog.get_many(store.duplicates.copies_of(doc_id)).values()
+        names = sorted({c.source or c.title or c.doc_id for c in copies})
+        if names:
+            also[doc_id] = names
+    return kept, also
 
 
 class RagChatService:
@@ -79,7 +100,7 @@ class RagChatService:
 
     def _request(
         self, question: str, turns: list[Turn], filters: Filters | None
-    ) -> tuple[AnswerRequest, str]:
+    ) -> tuple[AnswerRequest, str, dict[str, list[str]]]:
         question = question.strip()
         context, prefer, standalone = "", set(), question
         history = [(t.question, t.answer) for t in turns[-3:]]
@@ -95,7 +116,9 @@ class RagChatService:
             if condensed and condensed != question:
                 standalone = condensed
         hits = self.searcher.search(standalone, k=self.k, filters=filters)
-        return AnswerRequest(question, hits, context, prefer, history), standalone
+        hits, also_in = collapse_copies(hits, self.searcher.store)
+        request = AnswerRequest(question, hits, context, prefer, history)
+        return request, standalone, also_in
 
     def answer(
         self, question: str, conversation_id: str | None = None, filters: Filters | None = None
@@ -113,10 +136,12 @@ class RagChatService:
         """Text deltas, then the final Answer (whose text is what to show: it is verified)."""
         conversation_id = conversation_id or uuid.uuid4().hex
         turns = self.conversations.load(conversation_id)
-        request, standalone = self._request(question, turns, filters)
+        request, standalone, also_in = self._request(question, turns, filters)
         for item in self.answerer.stream(request):
             if isinstance(item, Answer):
                 item.conversation_id = conversation_id
+                for c in item.citations:
+                    c.also_in = also_in.get(c.doc_id, [])
                 cited = list(dict.fromkeys(c.doc_id for c in item.citations))
                 turns.append(Turn(request.question, standalone, item.answer, cited))
                 self.conversations.save(conversation_id, turns[-self.max_turns :])

@@ -19,6 +19,9 @@ class Citation:
     quote: str
     start: int
     end: int
+    date_kind: str | None = None  # "ingested" when no publication date was found
+    page: int | None = None  # 1-based page of the quote (PDF reports)
+    also_in: list[str] = field(default_factory=list)  # outlets carrying the same story
     passage: str = ""  # the retrieved passage around the quote (for sources panels)
     passage_start: int = 0
 

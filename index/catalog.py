@@ -7,8 +7,11 @@ committed, so a crash leaves a state that ``Store.repair`` can always reconcile.
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +32,11 @@ CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE TABLE IF NOT EXISTS embed_cache (key TEXT PRIMARY KEY, vector BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
-_DOC_COLS = "doc_id, text, location, title, source, url, published, content_hash, ingested_at"
+# Columns added after the first release: added in place when an older catalog is opened.
+_LATER_COLUMNS = {"author": "TEXT", "date_kind": "TEXT", "pages": "TEXT"}
+_FIELDS = ("doc_id", "text", "location", "title", "source", "url", "published", "content_hash",
+           "ingested_at", "n_chunks", "author", "date_kind", "pages")  # fmt: skip
+_DOC_COLS = ", ".join(_FIELDS)
 
 
 class Catalog:
@@ -41,6 +48,12 @@ class Catalog:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        have = {row[1] for row in self._db.execute("PRAGMA table_info(documents)")}
+        for column, kind in _LATER_COLUMNS.items():
+            if column not in have:
+                self._db.execute(f"ALTER TABLE documents ADD COLUMN {column} {kind}")
+        # One connection is shared by the threads of a server: writes take turns.
+        self.lock = threading.RLock()
 
     def close(self) -> None:
         self._db.close()
@@ -55,13 +68,12 @@ class Catalog:
 
     # -- documents --------------------------------------------------------------------------
     def _doc(self, row: tuple) -> Document:
-        doc_id, text, location, title, source, url, published, digest, ingested_at, n = row
-        return Document(
-            doc_id, text, location, title, source, url, published, digest, ingested_at, n
-        )
+        values = dict(zip(_FIELDS, row, strict=True))
+        values["pages"] = json.loads(values["pages"]) if values["pages"] else None
+        return Document(**values)
 
     def get(self, doc_id: str, ready_only: bool = True) -> Document | None:
-        sql = f"SELECT {_DOC_COLS}, n_chunks FROM documents WHERE doc_id=?"
+        sql = f"SELECT {_DOC_COLS} FROM documents WHERE doc_id=?"
         sql += " AND state='ready'" if ready_only else ""
         row = self._db.execute(sql, (doc_id,)).fetchone()
         return self._doc(row) if row else None
@@ -72,7 +84,7 @@ class Catalog:
         for i in range(0, len(ids), 500):
             part = ids[i : i + 500]
             marks = ",".join("?" * len(part))
-            sql = f"SELECT {_DOC_COLS}, n_chunks FROM documents "
+            sql = f"SELECT {_DOC_COLS} FROM documents "
             sql += f"WHERE state='ready' AND doc_id IN ({marks})"
             for row in self._db.execute(sql, part):
                 out[row[0]] = self._doc(row)
@@ -88,12 +100,17 @@ class Catalog:
         ]
 
     def documents(self) -> list[Document]:
-        sql = f"SELECT {_DOC_COLS}, n_chunks FROM documents WHERE state='ready' "
+        sql = f"SELECT {_DOC_COLS} FROM documents WHERE state='ready' "
         sql += "ORDER BY published DESC, title"
         return [self._doc(r) for r in self._db.execute(sql)]
 
     def pending(self) -> list[str]:
         return [r[0] for r in self._db.execute("SELECT doc_id FROM documents WHERE state!='ready'")]
+
+    def count_ready_docs(self) -> int:
+        return int(
+            self._db.execute("SELECT COUNT(*) FROM documents WHERE state='ready'").fetchone()[0]
+        )
 
     def count_ready_chunks(self) -> int:
         sql = "SELECT COALESCE(SUM(n_chunks), 0) FROM documents WHERE state='ready'"
@@ -104,12 +121,14 @@ class Catalog:
         with self._tx():
             for doc, chunks in docs:
                 self._delete(doc.doc_id)
+                values = {f: getattr(doc, f) for f in _FIELDS}
+                values["n_chunks"] = len(chunks)
+                values["pages"] = json.dumps(doc.pages) if doc.pages else None
+                marks = ",".join("?" * len(_FIELDS))
                 self._db.execute(
-                    f"INSERT INTO documents ({_DOC_COLS}, n_chunks, state) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,'pending')",
-                    (doc.doc_id, doc.text, doc.location, doc.title, doc.source, doc.url,
-                     doc.published, doc.content_hash, doc.ingested_at, len(chunks)),
-                )  # fmt: skip
+                    f"INSERT INTO documents ({_DOC_COLS}, state) VALUES ({marks}, 'pending')",
+                    [values[f] for f in _FIELDS],
+                )
                 self._db.executemany(
                     "INSERT INTO chunks VALUES (?,?,?,?,?)",
                     [(c.chunk_id, c.doc_id, i, c.start, c.end) for i, c in enumerate(chunks)],
@@ -175,21 +194,14 @@ class Catalog:
                 [(k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in items.items()],
             )
 
-    def _tx(self) -> _Transaction:
-        return _Transaction(self._db)
-
-
-class _Transaction:
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-
-    def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, exc_type: object, *_: object) -> None:
-        self._db.execute("ROLLBACK" if exc_type else "COMMIT")
-
-
-def iter_batches(items: list, size: int) -> Iterator[list]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
+    @contextmanager
+    def _tx(self) -> Iterator[None]:
+        """One write transaction at a time on the shared connection."""
+        with self.lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")

@@ -191,6 +191,10 @@ class DuplicateIndex:
                             "UPDATE dup_docs SET canonical=? WHERE canonical=?", (heir[0], doc_id)
                         )
 
+    def count(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM dup_docs").fetchone()[0])
+
     def canonical_of(self, doc_id: str) -> str:
         """The doc_id that stands for ``doc_id``'s group (itself when it has no copies)."""
         with self._lock:

@@ -13,7 +13,6 @@ from tqdm import tqdm
 
 from index.chunking import chunk_document
 from index.dates import ingest_date_fallback
-from index.dedupe import DuplicateIndex
 from index.fetch import Fetcher
 from index.sources import iter_sources
 from index.store import Store
@@ -73,7 +72,6 @@ class Ingestor:
         self._chunk = lambda doc_id, text: chunk_document(
             doc_id, text, s.chunk_chars, s.chunk_overlap_sentences
         )
-        self.duplicates = DuplicateIndex.for_settings(s)  # syndicated copies, found as stored
 
     def ingest(self, inputs: list[str], progress: bool = True) -> IngestReport:
         """Read files, folders, JSONL files and URLs (articles, feeds) and store their reports."""
@@ -148,7 +146,8 @@ class Ingestor:
         doc = Document(
             doc_id=doc_id, text=src.text, location=src.location, title=src.title,
             source=src.source, url=src.url, published=src.published, content_hash=digest,
-            ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            ingested_at=datetime.now(UTC).isoformat(timespec="seconds"), author=src.author,
+            date_kind=src.date_kind, pages=src.pages,
         )  # fmt: skip
         chunks = self._chunk(doc_id, src.text)
         doc.n_chunks = len(chunks)
@@ -164,7 +163,7 @@ class Ingestor:
         if not group and not replaces:
             return
         try:
-            self.store.write(group, replaces)
+            report.duplicates.update(self.store.write(group, replaces))
             report.chunks += sum(len(c) for _, c in group)
         except Exception as exc:  # keep the rest of the batch going; say which reports failed
             self.store.repair()
@@ -174,16 +173,4 @@ class Ingestor:
                 for bucket in (report.added, report.updated):
                     if doc.doc_id in bucket:
                         bucket.remove(doc.doc_id)
-        else:
-            self._note_duplicates(group, replaces, report)
         bar.update(len(group))
-
-    def _note_duplicates(
-        self, group: list[tuple[Document, list[Chunk]]], replaces: list[str], report: IngestReport
-    ) -> None:
-        """Record stored reports that copy an earlier one (the same wire story elsewhere)."""
-        self.duplicates.remove(replaces)
-        for doc, _ in group:
-            canonical = self.duplicates.add(doc.doc_id, doc.text)
-            if canonical:
-                report.duplicates[doc.doc_id] = canonical

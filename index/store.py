@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from typing import Any
 
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from index.catalog import Catalog
+from index.dedupe import DuplicateIndex
 from index.errors import IndexMismatchError
 from index.lexical import LexicalIndex
 from index.settings import IndexSettings
@@ -53,28 +55,42 @@ class Store:
         client = chroma_client or make_chroma_client(settings)
         self.vectors = VectorIndex(client, settings.collection, model)
         self.lexical = LexicalIndex(settings.data_dir / "lexical")
+        self.duplicates = DuplicateIndex.for_settings(settings)  # syndicated copies
+        # Writers take turns: a server ingests uploads while a feed follower polls.
+        self._write_lock = threading.RLock()
         self.repair()
 
     # -- writing ----------------------------------------------------------------------------
-    def write(self, docs: list[tuple[Document, list[Chunk]]], replaces: list[str]) -> None:
-        """Store ``docs`` (and drop ``replaces``, older documents they supersede) atomically."""
+    def write(
+        self, docs: list[tuple[Document, list[Chunk]]], replaces: list[str]
+    ) -> dict[str, str]:
+        """Store ``docs`` (and drop ``replaces``, older documents they supersede) atomically.
+
+        Returns the stored documents that copy an earlier report: doc_id → the original's id.
+        """
         if not docs and not replaces:
-            return
+            return {}
         # Embed before touching anything: if the model fails, the stored versions stay intact.
         rows = self._vector_rows(docs)
-        self.catalog.delete(replaces)
-        self.catalog.put_pending(docs)
-        doc_ids = [d.doc_id for d, _ in docs]
-        stale = replaces + doc_ids
-        self.vectors.delete_docs(stale)
-        self.vectors.add(rows)
-        self.lexical.add_and_delete(self._lexical_rows(docs), stale)
-        self.catalog.mark_ready(doc_ids)
+        with self._write_lock:
+            self.catalog.delete(replaces)
+            self.catalog.put_pending(docs)
+            doc_ids = [d.doc_id for d, _ in docs]
+            stale = replaces + doc_ids
+            self.vectors.delete_docs(stale)
+            self.vectors.add(rows)
+            self.lexical.add_and_delete(self._lexical_rows(docs), stale)
+            self.catalog.mark_ready(doc_ids)
+            self.duplicates.remove(replaces)
+            copies = {d.doc_id: self.duplicates.add(d.doc_id, d.text) for d, _ in docs}
+        return {doc_id: original for doc_id, original in copies.items() if original}
 
     def remove(self, doc_ids: list[str]) -> None:
-        self.vectors.delete_docs(doc_ids)
-        self.lexical.add_and_delete([], doc_ids)
-        self.catalog.delete(doc_ids)
+        with self._write_lock:
+            self.vectors.delete_docs(doc_ids)
+            self.lexical.add_and_delete([], doc_ids)
+            self.catalog.delete(doc_ids)
+            self.duplicates.remove(doc_ids)
 
     def _vector_rows(
         self, docs: list[tuple[Document, list[Chunk]]]
@@ -134,19 +150,24 @@ class Store:
         Unfinished documents are purged (a re-run of the ingest adds them again, reusing cached
         embeddings). When counts still disagree, chunk ids are compared one by one.
         """
-        fixed = {"purged_docs": 0, "vectors_fixed": 0, "lexical_fixed": 0}
-        pending = self.catalog.pending()
-        if pending:
-            self.vectors.delete_docs(pending)
-            self.lexical.add_and_delete([], pending)
-            self.catalog.delete(pending)
-            fixed["purged_docs"] = len(pending)
-        expected = self.catalog.count_ready_chunks()
-        if self.vectors.count() != expected:
-            fixed["vectors_fixed"] = self._reconcile_vectors()
-        if self.lexical.count() != expected:
-            fixed["lexical_fixed"] = self._reconcile_lexical()
-        return fixed
+        with self._write_lock:
+            fixed = {"purged_docs": 0, "vectors_fixed": 0, "lexical_fixed": 0, "duplicates": 0}
+            pending = self.catalog.pending()
+            if pending:
+                self.vectors.delete_docs(pending)
+                self.lexical.add_and_delete([], pending)
+                self.catalog.delete(pending)
+                self.duplicates.remove(pending)
+                fixed["purged_docs"] = len(pending)
+            expected = self.catalog.count_ready_chunks()
+            if self.vectors.count() != expected:
+                fixed["vectors_fixed"] = self._reconcile_vectors()
+            if self.lexical.count() != expected:
+                fixed["lexical_fixed"] = self._reconcile_lexical()
+            if self.duplicates.count() != self.catalog.count_ready_docs():
+                docs = self.catalog.documents()
+                fixed["duplicates"] = self.duplicates.sync((d.doc_id, d.text) for d in docs)
+            return fixed
 
     def _missing_docs(self, have: set[str], want: set[str]) -> list[tuple[Document, list[Chunk]]]:
         doc_ids = {cid.split(":", 1)[0] for cid in want - have}
@@ -170,3 +191,4 @@ class Store:
 
     def close(self) -> None:
         self.catalog.close()
+        self.duplicates.close()

@@ -45,6 +45,9 @@ class Document:
     content_hash: str
     ingested_at: str
     n_chunks: int = 0
+    author: str | None = None
+    date_kind: str | None = None  # "published", or "ingested" when no date could be found
+    pages: list[int] | None = None  # start offset of each page (PDF): page n at pages[n - 1]
 
 
 @dataclass

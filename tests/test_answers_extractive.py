@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.citations import render_text
 from bot.service import App
 
 DEPORTED = "2,825 foreigners, including 476 women"
@@ -26,6 +27,9 @@ def test_deportation_question_quotes_the_2825_sentence(sample_app: App) -> None:
     assert DEPORTED in first.quote and first.n == 1
     assert first.source == "The Asia Business Daily"
     assert first.title == "3,455 Arrested from 20 Countries Since Late July"
+    # The sample carries no date: the ingest day stands in, and says so.
+    assert first.date_kind == "ingested" and first.published
+    assert f"ingested {first.published}" in render_text(answer)
     assert answer.verification.ok and answer.verification.figures_checked >= 3
     _quote_is_exact(sample_app, answer)
 
@@ -88,3 +92,26 @@ def test_conflicting_figures_are_shown_with_outlet_and_date(make_app, tmp_path: 
     assert "Khmer Times, 2025-10-16" in text and "Phnom Penh Post, 2025-07-30" in text
     assert text.index("3,455") < text.index("1,200")  # newest first
     assert {c.source for c in answer.citations} == {"Khmer Times", "Phnom Penh Post"}
+
+
+def test_syndicated_copies_are_cited_once_with_also_in(make_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    wire = (
+        "Cambodian police deported 1,140 foreign nationals on Tuesday after raids on scam "
+        "compounds in Sihanoukville, the interior ministry said. The deportees were flown out "
+        "from Phnom Penh on chartered flights. Officials said more raids were planned in the "
+        "coming weeks as the crackdown on online fraud widened across the country.\n"
+    )
+    a = tmp_path / "a.md"
+    a.write_text("---\ntitle: Cambodia deports 1,140\nsource: Wire A\n---\n" + wire, "utf-8")
+    b = tmp_path / "b.md"
+    b.write_text(
+        "---\ntitle: 1,140 deported\nsource: Daily B\n---\n" + wire + "Daily B contributed.\n",
+        "utf-8",
+    )
+    app = make_app([a, b])
+    answer = app.service.answer("How many foreign nationals were deported on Tuesday?")
+    assert "1,140" in answer.answer and "different figures" not in answer.answer
+    assert len({c.doc_id for c in answer.citations}) == 1
+    cited = answer.citations[0]
+    assert cited.also_in == [{"Wire A": "Daily B", "Daily B": "Wire A"}[cited.source or ""]]
+    assert "also in" in render_text(answer)

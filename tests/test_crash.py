@@ -94,7 +94,13 @@ def test_killed_ingest_repairs_and_resumes(
     vectors, lexical, ready = _counts(store)
     assert vectors == lexical == ready >= 20
     assert store.vectors.all_chunk_ids() == store.lexical.all_chunk_ids()
-    assert store.repair() == {"purged_docs": 0, "vectors_fixed": 0, "lexical_fixed": 0}
+    assert store.duplicates.count() == store.catalog.count_ready_docs()
+    assert store.repair() == {
+        "purged_docs": 0,
+        "vectors_fixed": 0,
+        "lexical_fixed": 0,
+        "duplicates": 0,
+    }
     searcher = HybridSearcher(store)
     hits = searcher.search("zq0003", k=3)
     assert "r0003" in [h.document.doc_id for h in hits]

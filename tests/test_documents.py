@@ -170,3 +170,24 @@ def test_pdf_and_docx_over_http_are_ingested_with_exact_text(
     assert docs[urls[0]].text == read.text  # page offsets hold for the stored text
     assert docs[urls[0]].url == urls[0]
     assert docs[urls[1]].title == "Port memo"
+
+
+def test_pdf_citation_names_its_page_and_the_page_starts_persist(
+    make_app: Callable[..., object], tmp_path: Path
+) -> None:
+    path = tmp_path / "harbour.pdf"
+    path.write_bytes(
+        _pdf(
+            [
+                ["The harbour authority met on Monday to review the port budget."],
+                ["Officials said 1,250 containers were seized at the harbour this year."],
+            ]
+        )
+    )
+    app = make_app([path])
+    (doc,) = app.store.catalog.documents()  # type: ignore[attr-defined]
+    assert doc.pages == [0, doc.text.index("Officials")]
+    answer = app.service.answer("How many containers were seized at the harbour?")  # type: ignore[attr-defined]
+    assert "1,250" in answer.answer
+    assert answer.citations[0].page == 2
+    assert answer.as_json()["citations"][0]["page"] == 2

@@ -302,7 +302,7 @@ def test_syndicated_copies_are_recognised_at_ingest(news: NewsServer, ingest: In
     wire_id, other_id = report.added
     (copy_id,) = later.added
     assert report.duplicates == {} and later.duplicates == {copy_id: wire_id}
-    assert ingest.duplicates.copies_of(wire_id) == [copy_id]
-    assert ingest.duplicates.copies_of(other_id) == []
+    assert ingest.store.duplicates.copies_of(wire_id) == [copy_id]
+    assert ingest.store.duplicates.copies_of(other_id) == []
     # A second handle on the same file (what the answer layer opens) sees the same groups.
     assert DuplicateIndex.for_settings(ingest.store.settings).copies_of(copy_id) == [wire_id]

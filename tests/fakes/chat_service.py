@@ -1,0 +1,62 @@
+"""ChatService doubles for front-end tests: one that fails, one that is slow (wraps the real)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+from bot.engine import ChatService
+from bot.types import Answer
+from index.search import Filters
+from index.types import Document
+
+
+class BrokenService:
+    """Answering fails (the index is gone, the LLM crashed...): front ends must apologise."""
+
+    mode = "extractive"
+
+    def answer(
+        self, question: str, conversation_id: str | None = None, filters: Filters | None = None
+    ) -> Answer:
+        raise RuntimeError("the index is on fire")
+
+    def stream(
+        self, question: str, conversation_id: str | None = None, filters: Filters | None = None
+    ) -> Iterator[str | Answer]:
+        raise RuntimeError("the index is on fire")
+
+    def reset(self, conversation_id: str) -> None:
+        pass
+
+    def documents(self) -> list[Document]:
+        raise RuntimeError("the catalog is on fire")
+
+
+class SlowService:
+    """The wrapped service, ``delay`` seconds slower to answer (acks must not wait for it)."""
+
+    def __init__(self, service: ChatService, delay: float = 0.5) -> None:
+        self.service, self.delay = service, delay
+
+    @property
+    def mode(self) -> str:
+        return self.service.mode
+
+    def answer(
+        self, question: str, conversation_id: str | None = None, filters: Filters | None = None
+    ) -> Answer:
+        time.sleep(self.delay)
+        return self.service.answer(question, conversation_id, filters)
+
+    def stream(
+        self, question: str, conversation_id: str | None = None, filters: Filters | None = None
+    ) -> Iterator[str | Answer]:
+        time.sleep(self.delay)
+        return self.service.stream(question, conversation_id, filters)
+
+    def reset(self, conversation_id: str) -> None:
+        self.service.reset(conversation_id)
+
+    def documents(self) -> list[Document]:
+        return self.service.documents()
