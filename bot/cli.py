@@ -194,6 +194,102 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     return cmd_chat(settings, args)
 
 
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    """The web UI and the HTTP API in one process (adds the sample report on a first start)."""
+    from bot.frontends.server import serve
+
+    serve(settings, args.host, args.port)
+    return 0
+
+
+def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.evaluate import evaluate, format_table, load_questions
+
+    app = build_app(settings)
+    result = evaluate(app, load_questions(Path(args.questions)), k=args.k)
+    metrics = result.metrics()
+    print(format_table(metrics))
+    if args.out:
+        Path(args.out).write_text(
+            json.dumps({"metrics": metrics, "rows": result.rows}, ensure_ascii=False, indent=1),
+            encoding="utf-8",
+        )
+    return 0
+
+
+def cmd_follow(settings: Settings, args: argparse.Namespace) -> int:
+    """Poll feeds (given ones, else every followed one) and ingest new or changed entries."""
+    import threading
+
+    from index.follow import FeedFollower, FollowReport, parse_interval
+
+    try:
+        interval = parse_interval(args.every) if args.every else settings.follow_every
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    store = open_store(settings)
+    follower = FeedFollower(store, Ingestor(store), settings)
+    follower.follow(args.feeds)
+    if not follower.followed():
+        print("error: no feeds followed yet; give a feed URL", file=sys.stderr)
+        return 2
+
+    def show(report: FollowReport) -> None:
+        if args.json:
+            _print_json(report.as_json())
+            return
+        print(report.summary(), flush=True)
+        for f in report.ingest.failed:
+            print(f"  failed: {f['location']}: {f['reason']}", file=sys.stderr)
+
+    try:
+        if args.once:
+            report = follower.poll_once(args.feeds or None)
+            show(report)
+            errors = [s for s in report.feeds.values() if s.startswith("error")]
+            return 1 if errors and len(errors) == len(report.feeds) else 0
+        follower.run_forever(interval, threading.Event(), on_report=show, urls=args.feeds or None)
+        return 0
+    finally:
+        follower.close()
+        store.close()
+
+
+def cmd_telegram(settings: Settings, args: argparse.Namespace) -> int:
+    """The Telegram bot: long polling, or a webhook when REPORTBOT_TELEGRAM_WEBHOOK_URL is set."""
+    from bot.frontends.telegram import TelegramBot
+
+    app = build_app(settings, persistent_conversations=True)
+    bot = TelegramBot(app.service, settings)
+    how = f"webhook {settings.telegram_webhook_url}" if settings.telegram_webhook_url else "polling"
+    print(f"reportbot on Telegram ({how}, {app.service.mode} answers); Ctrl+C stops.",
+          file=sys.stderr)  # fmt: skip
+    bot.run()
+    return 0
+
+
+def cmd_slack(settings: Settings, args: argparse.Namespace) -> int:
+    """The Slack bot: Socket Mode (default) or HTTP events (REPORTBOT_SLACK_MODE, --mode)."""
+    from slack_bolt.error import BoltError
+
+    from bot.frontends.slack import EVENTS_PATH, SlackBot
+
+    if args.mode:
+        settings = settings.model_copy(update={"slack_mode": args.mode})
+    app = build_app(settings, persistent_conversations=True)
+    try:
+        bot = SlackBot(app.service, settings)
+    except BoltError as exc:  # e.g. auth.test refused the bot token
+        print(f"error: Slack: {exc}", file=sys.stderr)
+        return 2
+    where = f"{settings.slack_http_host}:{settings.slack_http_port}{EVENTS_PATH}"
+    how = "Socket Mode" if settings.slack_mode == "socket" else f"HTTP on {where}"
+    print(f"reportbot on Slack ({how}, {app.service.mode} answers); Ctrl+C stops.", file=sys.stderr)
+    bot.run()
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="reportbot", description="Cited answers over news reports.")
     p.add_argument("--data-dir", type=Path, help="where the index lives (REPORTBOT_DATA_DIR)")
@@ -236,8 +332,33 @@ def _parser() -> argparse.ArgumentParser:
 
     chat = sub.add_parser("chat", help="a conversation in the terminal")
     chat.set_defaults(func=cmd_chat)
+    ev = sub.add_parser("eval", help="metrics over a question file (JSONL)")
+    ev.add_argument("questions", help="JSONL: question|turns, answers, doc_ids|urls, abstain")
+    ev.add_argument("--out", help="write metrics and per-question rows as JSON here")
+    ev.add_argument("--k", type=int, default=10, help="retrieval depth for hit@k / MRR")
+    ev.set_defaults(func=cmd_eval)
+
     demo = sub.add_parser("demo", help="chat over the bundled sample report")
     demo.set_defaults(func=cmd_demo)
+
+    srv = sub.add_parser("serve", help="web UI and HTTP API (REPORTBOT_HOST, REPORTBOT_PORT)")
+    srv.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    srv.add_argument("--port", type=int, help="port to listen on (default 7860)")
+    srv.set_defaults(func=cmd_serve)
+
+    fol = sub.add_parser("follow", help="poll RSS/Atom feeds and ingest new or changed entries")
+    fol.add_argument("feeds", nargs="*", help="feed URLs to follow (default: those followed)")
+    fol.add_argument("--every", help="poll interval: 30s, 15m, 2h (REPORTBOT_FOLLOW_EVERY, s)")
+    fol.add_argument("--once", action="store_true", help="poll once and exit")
+    fol.add_argument("--json", action="store_true", help="print each poll as JSON")
+    fol.set_defaults(func=cmd_follow)
+
+    tg = sub.add_parser("telegram", help="the Telegram bot (REPORTBOT_TELEGRAM_TOKEN)")
+    tg.set_defaults(func=cmd_telegram)
+
+    sl = sub.add_parser("slack", help="the Slack bot (REPORTBOT_SLACK_BOT_TOKEN, _APP_TOKEN)")
+    sl.add_argument("--mode", choices=["socket", "http"], help="default: REPORTBOT_SLACK_MODE")
+    sl.set_defaults(func=cmd_slack)
     return p
 
 

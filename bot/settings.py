@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import json
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import NoDecode
 
 from index.settings import IndexSettings
 
@@ -25,6 +27,44 @@ class Settings(IndexSettings):
     port: int = 7860
     api_token: str | None = None
     max_upload_bytes: int = 20_000_000
+    # Chat bots (`reportbot telegram`, `reportbot slack`). Tokens are secrets: never logged.
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org/bot"  # the token is appended
+    telegram_webhook_url: str | None = Field(
+        default=None, description="Public HTTPS URL: set it for webhook mode (else long polling)."
+    )
+    telegram_webhook_secret: SecretStr | None = Field(
+        default=None, description="X-Telegram-Bot-Api-Secret-Token; random if unset."
+    )
+    telegram_webhook_listen: str = "127.0.0.1"  # behind the reverse proxy that terminates TLS
+    telegram_webhook_port: int = 8443
+    telegram_allowed_chats: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="Chat ids (comma-separated); empty: every chat."
+    )
+    slack_bot_token: SecretStr | None = None
+    slack_app_token: SecretStr | None = None  # xapp-…, Socket Mode
+    slack_signing_secret: SecretStr | None = None  # HTTP mode
+    slack_mode: Literal["socket", "http"] = "socket"
+    slack_api_url: str = "https://slack.com/api/"
+    slack_http_host: str = "127.0.0.1"
+    slack_http_port: int = 3000
+    slack_allowed_channels: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Channel ids (comma-separated); empty: every channel."
+    )
+    slack_allow_dms: bool = True
+    chat_rate_limit: int = Field(default=10, description="Questions per user per window; 0: off.")
+    chat_rate_window: float = 60.0
+
+    @field_validator("telegram_allowed_chats", "slack_allowed_channels", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        """A comma-separated list ("123,-100456": easier in an env var) or a JSON list."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
 
     @property
     def use_llm(self) -> bool:

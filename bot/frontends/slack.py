@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry import default_retry_handlers
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.citations import source_line
+from bot.citations import also_in, meta_parts, source_line
 from bot.engine import ChatService
 from bot.frontends.chat_common import (
     APOLOGY,
@@ -68,7 +68,7 @@ def footnote_mrkdwn(c: Citation) -> str:
     if c.url and c.url.startswith(("http://", "https://")):
         url = mrkdwn_escape(c.url).replace("|", "%7C")
         title = mrkdwn_escape(short(c.title or c.doc_id, MAX_LINK_TEXT))
-        meta = ", ".join(p for p in (c.source, c.published) if p)
+        meta = ", ".join(meta_parts(c)) + also_in(c)
         where = f"<{url}|{title}>" + (f", {mrkdwn_escape(meta)}" if meta else "")
     else:
         where = mrkdwn_escape(source_line(c))

@@ -25,7 +25,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.citations import source_line
+from bot.citations import also_in, meta_parts, source_line
 from bot.engine import ChatService
 from bot.frontends.chat_common import (
     APOLOGY,
@@ -70,7 +70,7 @@ def _link(url: str | None, text: str) -> str:
 def footnote_html(c: Citation) -> str:
     """[n] “quote” — <a href=url>Title</a>, Outlet, date (everything from the report escaped)."""
     if c.url and c.url.startswith(("http://", "https://")):
-        meta = ", ".join(p for p in (c.source, c.published) if p)
+        meta = ", ".join(meta_parts(c)) + also_in(c)
         where = _link(c.url, c.title or c.doc_id) + (f", {_esc(meta)}" if meta else "")
     else:
         where = _esc(source_line(c))
