@@ -23,7 +23,7 @@ $(BIN)/reportbot: $(UV) pyproject.toml uv.lock
 install: $(BIN)/reportbot
 
 run: install
-	$(BIN)/reportbot demo
+	$(BIN)/reportbot serve
 
 lint: install
 	$(BIN)/ruff check bot index tests

@@ -1,0 +1,1 @@
+"""Front ends: thin adapters that turn platform events into ChatService calls."""

@@ -1,0 +1,259 @@
+"""The HTTP API: /api/ask, /api/documents, /healthz and an OpenAI-compatible /v1 surface."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, StringConstraints
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.routing import Match
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from bot.frontends.library import Library, LibraryError, document_json
+from bot.frontends.openai_compat import OpenAICompat
+from bot.service import App
+from index.errors import ReportbotError
+from index.search import Filters
+
+log = logging.getLogger("reportbot.api")
+
+Date = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+UPLOAD_PATH = "/api/documents"
+SOMETHING_WRONG = "Something went wrong while answering; the server log has the details."
+_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_request_error",
+    500: "server_error",
+}
+
+
+class AskRequest(BaseModel):
+    """POST /api/ask: a question, optionally continuing a conversation, optionally filtered."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)
+    ]
+    conversation_id: Annotated[str, StringConstraints(max_length=200)] | None = None
+    since: Date | None = None
+    until: Date | None = None
+    source: str | None = None
+
+    def filters(self) -> Filters | None:
+        if self.since or self.until or self.source:
+            return Filters(self.since, self.until, self.source)
+        return None
+
+
+def error_response(
+    status: int, message: str, kind: str | None = None, **headers: str
+) -> JSONResponse:
+    """Every error the API returns: {"error": {"message", "type"}} with a fitting status."""
+    body = {"error": {"message": message, "type": kind or _TYPES.get(status, "error")}}
+    return JSONResponse(body, status_code=status, headers=headers or None)
+
+
+def validation_message(exc: RequestValidationError) -> str:
+    """ "question: field required; conversation_id: input should be a valid string"."""
+    parts = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+        msg = str(err.get("msg", "invalid value"))
+        if err.get("type") == "json_invalid":
+            loc, msg = (
+                [],
+                f"request body is not valid JSON ({err.get('ctx', {}).get('error', msg)})",
+            )
+        elif err.get("type") == "missing" and not loc:
+            msg = "a JSON request body is required"
+        elif err.get("type") in ("model_attributes_type", "dict_type") and not loc:
+            msg = "the request body must be a JSON object"
+        elif err.get("type") == "string_pattern_mismatch":
+            msg = "expected a date YYYY-MM-DD"
+        elif err.get("type") == "extra_forbidden":
+            msg = "unknown field"
+        msg = msg[:1].lower() + msg[1:]
+        parts.append(f"{'.'.join(loc)}: {msg}" if loc else msg)
+    return "; ".join(parts) or "invalid request"
+
+
+def require_token(app: App) -> Any:
+    """A dependency that checks `Authorization: Bearer <REPORTBOT_API_TOKEN>` when one is set."""
+    token = app.settings.api_token
+
+    def check(request: Request) -> None:
+        if not token:
+            return
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not secrets.compare_digest(
+            given.strip().encode(), token.encode()
+        ):
+            raise HTTPException(
+                401,
+                "missing or wrong API token: send 'Authorization: Bearer <REPORTBOT_API_TOKEN>'",
+            )
+
+    return Depends(check)
+
+
+def _install_error_handlers(api: FastAPI) -> None:
+    @api.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else {}
+        return error_response(exc.status_code, str(exc.detail), **headers)
+
+    @api.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        return error_response(422, validation_message(exc))
+
+    @api.exception_handler(ReportbotError)
+    async def refused(request: Request, exc: ReportbotError) -> Response:
+        if isinstance(exc, LibraryError):
+            return error_response(exc.status, str(exc), exc.kind)
+        return error_response(500, str(exc), "reportbot_error")
+
+    @api.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception) -> Response:
+        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+        return error_response(500, SOMETHING_WRONG)
+
+
+class UploadLimit:
+    """Refuses an oversized upload from its Content-Length, before the body is read."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == UPLOAD_PATH:
+            length = dict(scope["headers"]).get(b"content-length", b"")
+            if length.isdigit() and int(length) > self.limit + 64 * 1024:  # multipart framing
+                message = (
+                    f"the upload is {int(length):,} bytes, over the limit of {self.limit:,} "
+                    "bytes per request (REPORTBOT_MAX_UPLOAD_BYTES)"
+                )
+                await error_response(413, message)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _api_routes(app: App, library: Library) -> APIRouter:
+    router = APIRouter(prefix="/api", dependencies=[require_token(app)])
+
+    @router.post("/ask")
+    def ask(body: AskRequest) -> dict[str, object]:
+        return app.service.answer(body.question, body.conversation_id, body.filters()).as_json()
+
+    @router.get("/documents")
+    def documents() -> dict[str, object]:
+        docs = [document_json(d) for d in library.documents()]
+        return {"documents": docs, "count": len(docs)}
+
+    @router.post("/documents")
+    async def upload(request: Request) -> Response:
+        try:
+            form = await request.form(max_files=50, max_fields=50)
+        except Exception as exc:  # malformed multipart: say so instead of a 500
+            raise LibraryError(f"could not read the upload: {exc}") from exc
+        files = [v for _, v in form.multi_items() if isinstance(v, UploadFile)]
+        urls = [v.strip() for k, v in form.multi_items() if k == "url" and isinstance(v, str)]
+        if not files and not any(urls):
+            raise LibraryError(
+                "files: field required (send multipart/form-data with one or "
+                "more files, or a url field)",
+                status=422,
+            )
+        try:
+            paths = [
+                await run_in_threadpool(library.save_upload, f.filename or "", f.file)
+                for f in files
+            ]
+        finally:
+            for f in files:
+                await f.close()
+        report = await run_in_threadpool(library.ingest, paths, [u for u in urls if u])
+        body = report.as_json()
+        if report.failed and not (report.added or report.updated or report.unchanged):
+            reasons = "; ".join(
+                f"{f['location'].rsplit('/', 1)[-1]}: {f['reason']}" for f in report.failed
+            )
+            body = {
+                "error": {"message": f"nothing was added: {reasons}", "type": "ingest_failed"},
+                "report": body,
+            }
+            return JSONResponse(body, status_code=422)
+        return JSONResponse(body)
+
+    @router.delete("/documents/{doc_id}")
+    def remove(doc_id: str) -> dict[str, object]:
+        doc = library.remove(doc_id)
+        return {"removed": doc.doc_id, "title": doc.title}
+
+    return router
+
+
+def _v1_routes(app: App) -> APIRouter:
+    router = APIRouter(prefix="/v1", dependencies=[require_token(app)])
+    compat = OpenAICompat(app.service)
+    router.add_api_route("/models", compat.models, methods=["GET"])
+    router.add_api_route("/chat/completions", compat.completions, methods=["POST"])
+    return router
+
+
+def _not_found(api: FastAPI) -> None:
+    """JSON 404/405 for unknown /api and /v1 paths (the web UI is mounted at "/")."""
+
+    def missing(request: Request) -> Response:
+        for route in api.routes:
+            if getattr(route, "endpoint", None) is missing:
+                continue
+            match, _ = route.matches(request.scope)
+            if match is Match.PARTIAL:
+                return error_response(405, f"{request.method} is not allowed on {request.url.path}")
+        return error_response(404, f"no such endpoint: {request.method} {request.url.path}")
+
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+    for prefix in ("/api", "/v1"):
+        api.add_api_route(
+            prefix + "/{rest:path}", missing, methods=methods, include_in_schema=False
+        )
+
+
+def create_api(app: App, library: Library | None = None) -> FastAPI:
+    """The FastAPI app with every endpoint; the web UI is mounted on it by the server."""
+    library = library or Library(app)
+    api = FastAPI(
+        title="reportbot",
+        version="0.1.0",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    api.add_middleware(UploadLimit, limit=app.settings.max_upload_bytes)
+    _install_error_handlers(api)
+
+    @api.get("/healthz")
+    def healthz() -> dict[str, object]:
+        return {"status": "ok", "mode": app.service.mode, "documents": len(library.documents())}
+
+    api.include_router(_api_routes(app, library))
+    api.include_router(_v1_routes(app))
+    _not_found(api)
+    return api
+
+
+__all__ = ["AskRequest", "create_api", "error_response", "validation_message"]

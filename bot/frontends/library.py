@@ -1,0 +1,165 @@
+"""The report library as the web UI and the HTTP API share it: list, upload, ingest, remove."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import threading
+import unicodedata
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import BinaryIO
+
+from bot.service import SAMPLE_REPORT, App
+from index.errors import ReportbotError
+from index.ingest import IngestReport
+from index.sources import READERS
+from index.types import Document
+
+_UNSAFE = re.compile(r"[^\w.\- ]+")
+_COPY_CHUNK = 1 << 20
+
+
+class LibraryError(ReportbotError):
+    """A request the library refuses; ``status`` is the HTTP status that fits it."""
+
+    def __init__(self, message: str, status: int = 400, kind: str = "invalid_request_error"):
+        super().__init__(message)
+        self.status = status
+        self.kind = kind
+
+
+def supported_types() -> list[str]:
+    """File extensions the readers accept (".txt", ".pdf", ...)."""
+    return sorted(READERS)
+
+
+def sanitize_filename(name: str) -> str:
+    """A safe base name for an uploaded file: no folders, no "..", no hidden or odd characters."""
+    name = unicodedata.normalize("NFKC", name or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = _UNSAFE.sub("_", name).strip(" .")
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    stem = stem.strip(" .")[:100] or "upload"
+    return f"{stem}.{ext[:10]}" if ext else stem
+
+
+def document_json(doc: Document) -> dict[str, object]:
+    """One report as the API lists it (the same fields as `reportbot list --json`)."""
+    return {
+        "doc_id": doc.doc_id,
+        "title": doc.title,
+        "source": doc.source,
+        "published": doc.published,
+        "url": doc.url,
+        "location": doc.location,
+        "chunks": doc.n_chunks,
+        "ingested_at": doc.ingested_at,
+    }
+
+
+def merge(reports: list[IngestReport]) -> IngestReport:
+    out = IngestReport()
+    for r in reports:
+        out.added += r.added
+        out.updated += r.updated
+        out.unchanged += r.unchanged
+        out.failed += r.failed
+        out.chunks += r.chunks
+    return out
+
+
+class Library:
+    """Wraps the App's ingestor and store; writes are serialised (one SQLite connection)."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.settings = app.settings
+        self.uploads = Path(app.settings.data_dir) / "uploads"
+        self._write = threading.Lock()
+
+    def documents(self) -> list[Document]:
+        return self.app.service.documents()
+
+    def ensure_sample(self) -> IngestReport | None:
+        """Ingest the bundled sample report when the library is empty (a first start)."""
+        with self._write:
+            if self.documents():
+                return None
+            return self.app.ingestor.ingest([str(SAMPLE_REPORT)], progress=False)
+
+    def save_upload(self, filename: str, data: BinaryIO) -> Path:
+        """Copy an uploaded file into data_dir/uploads, refusing odd types and big files."""
+        name = sanitize_filename(filename)
+        suffix = Path(name).suffix.lower()
+        if suffix not in READERS:
+            raise LibraryError(
+                f"unsupported file type {suffix or '(none)'!r} for {name!r} "
+                f"(supported: {', '.join(supported_types())})",
+                status=415,
+                kind="unsupported_media_type",
+            )
+        limit = self.settings.max_upload_bytes
+        self.uploads.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.uploads, prefix=".upload-")
+        size = 0
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while chunk := data.read(_COPY_CHUNK):
+                    size += len(chunk)
+                    if size > limit:
+                        raise LibraryError(
+                            f"{name!r} is over the upload limit of {limit:,} bytes "
+                            "(REPORTBOT_MAX_UPLOAD_BYTES)",
+                            status=413,
+                            kind="payload_too_large",
+                        )
+                    out.write(chunk)
+            target = self.uploads / name
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return target
+
+    def ingest(
+        self,
+        uploads: list[Path],
+        urls: Sequence[str] = (),
+        on_item: Callable[[int, int, str], None] | None = None,
+    ) -> IngestReport:
+        """Ingest saved uploads and web pages one at a time (so progress can be shown).
+
+        Only files in the uploads folder and http(s) URLs are accepted: a user must never be
+        able to make the server read one of its own files.
+        """
+        folder = self.uploads.resolve()
+        for path in uploads:
+            if path.resolve().parent != folder:
+                raise LibraryError(f"{path.name!r} is not an uploaded file")
+        for url in urls:
+            if not url.startswith(("http://", "https://")) or len(url) > 2000:
+                raise LibraryError(f"not a web address (http:// or https://): {url[:100]!r}")
+        items = [(str(p), p.name) for p in uploads] + [(u, u) for u in urls]
+        reports = []
+        with self._write:
+            for i, (item, name) in enumerate(items):
+                if on_item:
+                    on_item(i, len(items), name)
+                reports.append(self.app.ingestor.ingest([item], progress=False))
+        return merge(reports)
+
+    def remove(self, doc_id: str) -> Document:
+        """Remove a report (and its uploaded file, if it came from an upload)."""
+        with self._write:
+            doc = self.app.store.catalog.get(doc_id)
+            if doc is None:
+                raise LibraryError(f"no report with id {doc_id!r}", status=404, kind="not_found")
+            self.app.store.remove([doc_id])
+            path = Path(doc.location)
+            if path.parent == self.uploads.resolve() or path.parent == self.uploads:
+                path.unlink(missing_ok=True)
+        return doc
