@@ -1,0 +1,50 @@
+"""Answer benchmark over RealTimeQA dev questions: `reportbot eval` on an index built by
+bench_index.py (extractive by default), printing answer-contains-gold, hit@k and latency.
+
+  python tests/benchmarks/bench_answers.py --shared ../shared --data-dir /tmp/reportbot-bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from common import load_questions
+
+from bot.evaluate import evaluate
+from bot.service import build_app
+from bot.settings import Settings
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--shared", type=Path, required=True, help="path to the shared/ folder")
+    p.add_argument("--data-dir", type=Path, default=Path("/tmp/reportbot-bench"))
+    p.add_argument("--out", type=Path, help="per-question rows as JSON")
+    args = p.parse_args()
+    app = build_app(Settings(data_dir=args.data_dir, answerer="extractive"))
+    questions = load_questions(args.shared)
+    records = [
+        {"id": q["id"], "question": q["question"], "answers": [q["answer"]],
+         "doc_ids": q["article_ids"], "in_text": q["answer_in_text"]}
+        for q in questions
+    ]  # fmt: skip
+    app.service.answer("warm up the models")
+    result = evaluate(app, records)
+    metrics = result.metrics()
+    in_text = [r for r, rec in zip(result.rows, records, strict=True) if rec["in_text"]]
+    metrics["answer_contains_gold_in_text_subset"] = round(
+        sum(bool(r["contains_gold"]) for r in in_text) / max(1, len(in_text)), 4
+    )
+    metrics["abstained"] = sum(r["abstained"] for r in result.rows)
+    print(json.dumps(metrics, indent=1))
+    if args.out:
+        args.out.write_text(json.dumps(result.rows, indent=1, ensure_ascii=False), "utf-8")
+
+
+if __name__ == "__main__":
+    main()
