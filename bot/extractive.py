@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from collections.abc import Set
+from dataclasses import dataclass, field
 
 from bot.figures import has_date, has_quantity
 from bot.question import Question, stems, words
@@ -24,7 +25,10 @@ _NOT_DISCLOSED = re.compile(
     r"\bunknown\b|\bunclear\b"
 )
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
-SUPPORT_THRESHOLD = 0.5  # share of the question's term weight a sentence must cover
+# Share of the question's term weight a sentence must cover to answer it.
+STRICT_THRESHOLD = 0.5  # "how many" / "when": the figure must sit among the asked-about terms
+SUPPORT_THRESHOLD = 0.34
+NOVELTY_BONUS = 0.0
 
 
 @dataclass
@@ -39,6 +43,7 @@ class Candidate:
     coverage: float = 0.0
     score: float = 0.0
     fits_type: bool = False
+    passage_stems: set[str] = field(default_factory=set)
 
 
 def candidates(hits: list[Hit]) -> list[Candidate]:
@@ -47,37 +52,49 @@ def candidates(hits: list[Hit]) -> list[Candidate]:
     out: list[Candidate] = []
     for rank, hit in enumerate(hits):
         base = hit.chunk.start
+        passage = stems(hit.chunk.text)
         for s, e in split_sentences(hit.chunk.text):
             key = (hit.document.doc_id, base + s)
             if key in seen:
                 continue
             seen.add(key)
-            out.append(Candidate(hit, rank, base + s, base + e, hit.chunk.text[s:e]))
+            out.append(
+                Candidate(hit, rank, base + s, base + e, hit.chunk.text[s:e], passage_stems=passage)
+            )
     return out
 
 
 def _fits_type(question: Question, text: str) -> bool:
+    """Does the sentence state the kind of thing asked for (a new name for who/where)?"""
     if question.qtype == "quantity":
         return has_quantity(text)
     if question.qtype == "date":
         return has_date(text)
     if question.qtype in ("person", "place"):
-        return bool(_CAPITALISED.search(text))
+        return _names_something_new(question, text)
     return True
+
+
+def _names_something_new(question: Question, text: str) -> bool:
+    """A name the question does not already contain: what an answer usually adds."""
+    return any(not (stems(m.group()) <= question.terms.keys()) for m in _CAPITALISED.finditer(text))
 
 
 def _is_headline(text: str) -> bool:
     return not text.rstrip().endswith((".", "!", "?", '"', "”", "’", "'")) and len(words(text)) < 15
 
 
-def score(question: Question, cands: list[Candidate], prefer_docs: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+def score(question: Question, cands: list[Candidate], prefer_docs: Set[str] = frozenset()) -> None:
     """Score each candidate in place: IDF-weighted term coverage, type fit, rank prior."""
     n = len(cands) or 1
     sent_stems = [stems(c.text) for c in cands]
     df = {t: sum(t in s for s in sent_stems) for t in question.terms}
+    # Terms no candidate contains can't tell candidates apart; a missing entity is caught
+    # by supports() instead.
     weights = {
         t: w * math.log(1 + n / (1 + df[t])) * (1.5 if t in question.entities else 1.0)
         for t, w in question.terms.items()
+        if df[t]
     }
     total = sum(weights.values()) or 1.0
     for c, s in zip(cands, sent_stems, strict=True):
@@ -88,16 +105,25 @@ def score(question: Question, cands: list[Candidate], prefer_docs: set[str] = fr
             + (0.25 if c.fits_type and question.qtype != "general" else 0.0)
             + 0.15 / (1 + c.hit_rank)
             + (0.1 if c.hit.document.doc_id in prefer_docs else 0.0)
+            + (NOVELTY_BONUS if _names_something_new(question, c.text) else 0.0)
             - (0.15 if _is_headline(c.text) else 0.0)
         )
 
 
 def supports(question: Question, c: Candidate) -> bool:
-    """Does the sentence answer the question: enough of its terms, every entity, the right type?"""
-    if c.coverage < SUPPORT_THRESHOLD or not c.fits_type:
+    """Does the sentence answer the question: enough of its terms, the right type, and every
+    entity the question names somewhere in its passage or report title?
+
+    Figures and dates need more of the question's terms in the very sentence: a number is
+    only an answer when it counts what was asked about.
+    """
+    strict = question.qtype in ("quantity", "date")
+    if c.coverage < (STRICT_THRESHOLD if strict else SUPPORT_THRESHOLD) or not c.fits_type:
         return False
-    sentence = stems(c.text) | stems(c.hit.document.title or "")
-    return all(e in sentence for e in question.entities)
+    where = stems(c.text) | stems(c.hit.document.title or "")
+    if not strict:
+        where |= c.passage_stems
+    return all(e in where for e in question.entities)
 
 
 def not_disclosed(question: Question, cands: list[Candidate]) -> Candidate | None:
@@ -118,4 +144,20 @@ def select(question: Question, cands: list[Candidate], max_sentences: int) -> li
         if any(c.text == o.text for o in chosen) or (chosen and _is_headline(c.text)):
             continue
         chosen.append(c)
-    return chosen
+    if (
+        chosen
+        and question.qtype != "quantity"
+        and not _names_something_new(question, chosen[0].text)
+    ):
+        # The best sentence only restates the question ("Here's what we know about X."):
+        # the sentence after it usually carries the answer.
+        following = _next_sentence(chosen[0], cands)
+        if following is not None and all(following.text != o.text for o in chosen):
+            chosen.insert(1, following)
+    return chosen[:max_sentences]
+
+
+def _next_sentence(c: Candidate, cands: list[Candidate]) -> Candidate | None:
+    same_doc = [o for o in cands if o.hit.document.doc_id == c.hit.document.doc_id]
+    after = [o for o in same_doc if o.start >= c.end]
+    return min(after, key=lambda o: o.start, default=None)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
 
+from index.chunking import split_sentences
 from index.lexical import STOPWORDS
 
 QType = Literal["quantity", "date", "person", "place", "general"]
@@ -70,8 +71,11 @@ _TYPES: list[tuple[QType, re.Pattern[str]]] = [
     ("date", re.compile(r"(?i)^\s*when\b|\bwhat (year|date|day|month|time)\b|\bwhich (year|day|"
                         r"date|month)\b|\bsince when\b")),
     ("person", re.compile(r"(?i)^\s*(who|whom|whose)\b|\bwhich (person|man|woman|company|group|"
-                          r"organi[sz]ation|official|leader|team|country)\b")),
-    ("place", re.compile(r"(?i)^\s*where\b|\bwhich (city|town|province|region|place|state)\b|"
+                          r"organi[sz]ation|official|leader|team|politician|president|member|"
+                          r"actor|actress|retailer|airline|brand|show|film|movie|book|"
+                          r"platform|app|network|party|agency|firm|bank)\b")),
+    ("place", re.compile(r"(?i)^\s*where\b|\b(which|what) (city|town|province|region|place|"
+                         r"state|country|nation|island|ocean|sea|river|continent|county)\b|"
                          r"\bin what (city|country|place)\b")),
 ]  # fmt: skip
 
@@ -106,11 +110,19 @@ class Question:
     entities: set[str] = field(default_factory=set)
 
     @classmethod
-    def parse(cls, text: str, context: str = "", context_weight: float = 0.5) -> Question:
-        qtype: QType = next((t for t, rx in _TYPES if rx.search(text)), "general")
+    def parse(
+        cls, text: str, context: str = "", context_weight: float = 0.5, preamble_weight: float = 0.4
+    ) -> Question:
+        """Terms of the asking sentence weigh 1; a quiz-style lead-in ("X happened this week.
+        What ...?") and the conversation's context weigh less. Entities come from the ask."""
+        spans = split_sentences(text) or [(0, len(text))]
+        asks = [(s, e) for s, e in spans if text[s:e].rstrip().endswith("?")] or spans[-1:]
+        ask_start, ask_end = asks[-1]
+        ask = text[ask_start:ask_end]
+        qtype: QType = next((t for t, rx in _TYPES if rx.search(ask)), "general")
         terms: dict[str, float] = {}
         entities: set[str] = set()
-        for i, w in enumerate(words(text)):
+        for i, w in enumerate(words(ask)):
             low = w.lower()
             if low in STOPWORDS or low in _QUESTION_WORDS:
                 continue
@@ -118,8 +130,10 @@ class Question:
             terms[s] = 1.0
             if i > 0 and w[:1].isupper():
                 entities.add(s)
-        for w in words(context):
-            low = w.lower()
-            if low not in STOPWORDS and low not in _QUESTION_WORDS:
-                terms.setdefault(stem(low), context_weight)
+        lead = text[:ask_start] + " " + text[ask_end:]
+        for extra, weight in ((lead, preamble_weight), (context, context_weight)):
+            for w in words(extra):
+                low = w.lower()
+                if low not in STOPWORDS and low not in _QUESTION_WORDS:
+                    terms.setdefault(stem(low), weight)
         return cls(text, qtype, terms, entities)
