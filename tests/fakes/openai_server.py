@@ -7,7 +7,9 @@ a real server produces (error statuses, hangs, malformed bodies, streams that br
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 import re
 import socket
 import sys
@@ -66,6 +68,15 @@ class Recorded:
     def prompt(self) -> str:
         """Every message's content, joined: what the model was shown."""
         return "\n\n".join(str(m.get("content", "")) for m in self.messages)
+
+
+def hashed_embedding(text: str, dims: int = 64) -> list[float]:
+    """A deterministic bag-of-words vector: texts sharing words point the same way."""
+    vec = [0.0] * dims
+    for word in re.findall(r"\w+", text.lower()):
+        vec[int(hashlib.md5(word.encode()).hexdigest(), 16) % dims] += 1.0
+    norm = math.sqrt(sum(v * v for v in vec)) or 1.0
+    return [v / norm for v in vec]
 
 
 class FakeOpenAI:
@@ -158,6 +169,15 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.loads(raw or b"{}")
         except ValueError:
             body = {"_raw": raw.decode("utf-8", "replace")}
+        if self.path.rstrip("/").endswith("/v1/embeddings"):
+            fake._record(Recorded("POST", self.path, _headers(self), body))
+            inputs = body.get("input")
+            texts = [inputs] if isinstance(inputs, str) else list(inputs or [])
+            data = [{"object": "embedding", "index": i, "embedding": hashed_embedding(t)}
+                    for i, t in enumerate(texts)]  # fmt: skip
+            self._json(200, {"object": "list", "data": data, "model": body.get("model"),
+                             "usage": {"prompt_tokens": 0, "total_tokens": 0}})  # fmt: skip
+            return
         if not self.path.rstrip("/").endswith("/v1/chat/completions"):
             fake._record(Recorded("POST", self.path, _headers(self), body))
             self._error(404, f"no route {self.path}")

@@ -1,0 +1,46 @@
+"""OpenAI embeddings, selected by setting, through the real openai client to a local fake."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fakes.openai_server import FakeOpenAI
+
+from bot.service import SAMPLE_REPORT
+from bot.settings import Settings
+from index.embeddings import OpenAIEmbedding, make_embedding
+from index.errors import ConfigError, IndexMismatchError
+from index.ingest import Ingestor
+from index.search import HybridSearcher
+from index.store import Store
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as server:
+        yield server
+
+
+def test_openai_embedding_builds_and_searches_an_index(fake: FakeOpenAI, make_settings) -> None:  # type: ignore[no-untyped-def]
+    settings: Settings = make_settings(
+        embedding="openai", openai_base_url=fake.url, openai_api_key="sk-test"
+    )
+    model = make_embedding(settings)
+    assert isinstance(model, OpenAIEmbedding)
+    store = Store(settings, model)
+    report = Ingestor(store).ingest([str(SAMPLE_REPORT)], progress=False)
+    assert report.added and not report.failed
+    calls = [r for r in fake.requests if r.path.endswith("/embeddings")]
+    assert calls and calls[0].body["model"] == "text-embedding-3-small"
+    hits = HybridSearcher(store).search("foreigners deported", k=2)
+    assert any("deported" in h.chunk.text for h in hits)
+    store.close()
+    # The index remembers its model: the local one is refused with a message saying what to do.
+    with pytest.raises(IndexMismatchError, match="REPORTBOT_EMBEDDING"):
+        Store(make_settings(), make_embedding(make_settings()))
+
+
+def test_openai_embedding_needs_a_key_or_base_url(make_settings) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ConfigError, match="OPENAI_API_KEY"):
+        make_embedding(make_settings(embedding="openai", openai_api_key=None))
