@@ -3,27 +3,20 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-for _key, _value in {
-    "ANONYMIZED_TELEMETRY": "False",
-    "ORT_DISABLE_TELEMETRY": "1",
-    "GRADIO_ANALYTICS_ENABLED": "False",
-    "HF_HUB_OFFLINE": "1",
-    "TOKENIZERS_PARALLELISM": "false",
-}.items():
-    os.environ.setdefault(_key, _value)
+from bot.service import SAMPLE_REPORT, App, build_app, quiet_offline_env
+from bot.settings import Settings
+from index.embeddings import LocalOnnxEmbedding
+from index.store import Store
+
+quiet_offline_env()
 # The suite never talks to a real OpenAI: a developer's key must not leak into a test.
 os.environ.pop("OPENAI_API_KEY", None)
-
-from bot.service import SAMPLE_REPORT, App, build_app  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from index.embeddings import LocalOnnxEmbedding  # noqa: E402
-from index.store import Store  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
@@ -68,6 +61,22 @@ def make_app(make_store: Callable[..., Store]) -> Callable[..., App]:
         return app
 
     return make
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[App], Any]]:
+    """Start the web + API server over an App on a free port; stopped after the test."""
+    from bot.frontends.server import ServerThread, create_server_app
+
+    servers: list[ServerThread] = []
+
+    def start(app: App) -> ServerThread:
+        servers.append(ServerThread(create_server_app(app)).start())
+        return servers[-1]
+
+    yield start
+    for srv in servers:
+        srv.stop()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import httpx
 import openai
 import pytest
 
-from bot.frontends.server import ServerThread, create_server_app
+from bot.frontends.server import ServerThread
 from bot.service import App
 
 DEPORTED = "2,825 foreigners, including 476 women"
@@ -19,19 +19,6 @@ HARBOUR = (
     b"---\ntitle: Harbour reopens\nsource: Port Daily\ndate: 2025-10-20\n---\n"
     b"The harbour reopened on Monday after 12 days of repairs.\n"
 )
-
-
-@pytest.fixture
-def serve() -> Iterator[Callable[[App], ServerThread]]:
-    servers: list[ServerThread] = []
-
-    def start(app: App) -> ServerThread:
-        servers.append(ServerThread(create_server_app(app)).start())
-        return servers[-1]
-
-    yield start
-    for srv in servers:
-        srv.stop()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from gradio_client import Client
 
 from bot.cli import _parser, cmd_serve
 from bot.frontends.library import Library, LibraryError, sanitize_filename
-from bot.frontends.server import ServerThread, create_server_app, prepare_app
+from bot.frontends.server import ServerThread, prepare_app
 from bot.frontends.web import WebUI, chat_markdown, mode_note, sources_html
 from bot.service import App, build_app
 from bot.settings import Settings
@@ -70,19 +70,6 @@ class RecordingChat:
 
     def documents(self) -> list[Document]:
         return []
-
-
-@pytest.fixture
-def serve() -> Iterator[Callable[[App], ServerThread]]:
-    servers: list[ServerThread] = []
-
-    def start(app: App) -> ServerThread:
-        servers.append(ServerThread(create_server_app(app)).start())
-        return servers[-1]
-
-    yield start
-    for srv in servers:
-        srv.stop()
 
 
 @pytest.fixture
