@@ -15,3 +15,7 @@ class IndexMismatchError(ReportbotError):
 
 class QueryError(ReportbotError):
     """A search filter that cannot be understood (an unreadable date, say)."""
+
+
+class IndexBusyError(ReportbotError):
+    """Another process is writing to the same index."""

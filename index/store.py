@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import os
 import threading
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from index.catalog import Catalog
 from index.dedupe import DuplicateIndex
-from index.errors import IndexMismatchError
+from index.errors import IndexBusyError, IndexMismatchError
 from index.lexical import LexicalIndex
 from index.settings import IndexSettings
 from index.types import Chunk, Document
@@ -58,6 +60,7 @@ class Store:
         self.duplicates = DuplicateIndex.for_settings(settings)  # syndicated copies
         # Writers take turns: a server ingests uploads while a feed follower polls.
         self._write_lock = threading.RLock()
+        self._writer_file: IO[str] | None = None  # held from the first write until close()
         self.repair()
 
     # -- writing ----------------------------------------------------------------------------
@@ -73,6 +76,7 @@ class Store:
         # Embed before touching anything: if the model fails, the stored versions stay intact.
         rows = self._vector_rows(docs)
         with self._write_lock:
+            self._claim_writer()
             self.catalog.delete(replaces)
             self.catalog.put_pending(docs)
             doc_ids = [d.doc_id for d, _ in docs]
@@ -87,6 +91,7 @@ class Store:
 
     def remove(self, doc_ids: list[str]) -> None:
         with self._write_lock:
+            self._claim_writer()
             self.vectors.delete_docs(doc_ids)
             self.lexical.add_and_delete([], doc_ids)
             self.catalog.delete(doc_ids)
@@ -148,18 +153,30 @@ class Store:
         """Make Chroma and the lexical index agree with the catalog after a crash.
 
         Unfinished documents are purged (a re-run of the ingest adds them again, reusing cached
-        embeddings). When counts still disagree, chunk ids are compared one by one.
+        embeddings). When counts still disagree, chunk ids are compared one by one. While
+        another process holds the index for writing, its work in flight is not drift: skip.
         """
+        fixed = {"purged_docs": 0, "vectors_fixed": 0, "lexical_fixed": 0, "duplicates": 0}
         with self._write_lock:
-            fixed = {"purged_docs": 0, "vectors_fixed": 0, "lexical_fixed": 0, "duplicates": 0}
             pending = self.catalog.pending()
+            expected = self.catalog.count_ready_chunks()
+            drift = (
+                self.vectors.count() != expected
+                or self.lexical.count() != expected
+                or self.duplicates.count() != self.catalog.count_ready_docs()
+            )
+            if not pending and not drift:
+                return fixed
+            try:
+                self._claim_writer()
+            except IndexBusyError:
+                return fixed
             if pending:
                 self.vectors.delete_docs(pending)
                 self.lexical.add_and_delete([], pending)
                 self.catalog.delete(pending)
                 self.duplicates.remove(pending)
                 fixed["purged_docs"] = len(pending)
-            expected = self.catalog.count_ready_chunks()
             if self.vectors.count() != expected:
                 fixed["vectors_fixed"] = self._reconcile_vectors()
             if self.lexical.count() != expected:
@@ -189,6 +206,31 @@ class Store:
         self.lexical.add_and_delete(rows, affected)
         return len(want ^ have)
 
+    def _claim_writer(self) -> None:
+        """Become the one process that writes this index (Chroma's embedded store and tantivy
+        are single-writer); another process trying gets a clear error, not a corrupt index."""
+        if self._writer_file is not None:
+            return
+        f = open(self.settings.data_dir / "writer.lock", "a+")  # noqa: SIM115 - held open
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            pid = f.read().strip() or "?"
+            f.close()
+            raise IndexBusyError(
+                f"Another reportbot process (pid {pid}) is writing to {self.settings.data_dir}. "
+                "Ingest through it (the web UI or POST /api/documents), or stop it first."
+            ) from None
+        f.seek(0)
+        f.truncate()
+        f.write(str(os.getpid()))
+        f.flush()
+        self._writer_file = f
+
     def close(self) -> None:
         self.catalog.close()
         self.duplicates.close()
+        if self._writer_file is not None:
+            self._writer_file.close()  # releases the lock
+            self._writer_file = None

@@ -176,6 +176,7 @@ def test_half_written_group_is_purged_at_open(
         [{"chunk_id": c.chunk_id, "body": c.text, **fields} for c in chunks], []
     )
     assert store.vectors.count() == store.lexical.count() == 4
+    store.close()  # the "crashed" process is gone: its hold on the index with it
 
     reopened = make_store()
     assert reopened.catalog.pending() == []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -13,10 +15,11 @@ import pytest
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 
+from bot.service import SAMPLE_REPORT
 from bot.settings import Settings
 from index.chunking import split_sentences
 from index.embeddings import LocalOnnxEmbedding
-from index.errors import IndexMismatchError
+from index.errors import IndexBusyError, IndexMismatchError
 from index.ingest import Ingestor, content_hash
 from index.search import HybridSearcher
 from index.store import Store
@@ -309,3 +312,24 @@ def test_failed_update_keeps_the_stored_version(
         assert _lexical_hits(store, "garden") == {doc_id}
     finally:
         store.close()
+
+
+def test_a_second_writer_process_gets_a_clear_error(make_store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    store = make_store()
+    report = Ingestor(store).ingest([str(SAMPLE_REPORT)], progress=False)
+    assert report.added  # this process now holds the index for writing
+    code = (
+        "import sys; from bot.cli import main; "
+        f"sys.exit(main(['--data-dir', {str(store.settings.data_dir)!r}, 'remove', "
+        f"{report.added[0]!r}]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2
+    assert "Another reportbot process" in out.stderr and "writing to" in out.stderr
+    assert store.catalog.get(report.added[0]) is not None  # nothing was removed
+    store.close()  # releases the lock: another store may write now
+    again = make_store()
+    again.remove(report.added)
+    assert again.catalog.documents() == []
+    with pytest.raises(IndexBusyError, match="pid"):
+        make_store()._claim_writer()  # a second handle in this process is refused too
