@@ -54,8 +54,15 @@ class Settings(IndexSettings):
     slack_allow_dms: bool = True
     chat_rate_limit: int = Field(default=10, description="Questions per user per window; 0: off.")
     chat_rate_window: float = 60.0
+    follow_feeds: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Feed URLs (comma-separated) `serve` keeps current, with those followed "
+        "before, every follow_every seconds.",
+    )
 
-    @field_validator("telegram_allowed_chats", "slack_allowed_channels", mode="before")
+    @field_validator(
+        "telegram_allowed_chats", "slack_allowed_channels", "follow_feeds", mode="before"
+    )
     @classmethod
     def _comma_list(cls, value: Any) -> Any:
         """A comma-separated list ("123,-100456": easier in an env var) or a JSON list."""

@@ -271,3 +271,33 @@ def test_cli_follow_once(
     assert bot.cli.main(["--data-dir", data, "follow", "--once"]) == 0  # the followed ones
     # No validators from this server: the feed is fetched again, and nothing in it is new.
     assert f"{news.url('/feed.xml')}: 0 new or changed entries" in capsys.readouterr().out
+
+
+def test_serve_keeps_configured_feeds_current_in_the_background(
+    news: NewsServer, make_app: Callable[..., object]
+) -> None:
+    from bot.frontends.server import start_feed_follower
+
+    news.page("/a/bridge", article_html("Bridge", STORIES["bridge"], published="2025-10-01"))
+    news.set("/feed.xml", Route(rss("Gazette", [_item(news, "bridge")]), content_type=RSS))
+    app = make_app(follow_feeds=[news.url("/feed.xml")], follow_every=0.2, fetch_timeout=2.0)
+    stop = threading.Event()
+    thread = start_feed_follower(app, stop)  # type: ignore[arg-type]
+    assert thread is not None
+    try:
+        for _ in range(100):
+            if any(d.url == news.url("/a/bridge") for d in app.store.catalog.documents()):  # type: ignore[attr-defined]
+                break
+            stop.wait(0.1)
+        else:
+            raise AssertionError("the background follower never ingested the feed's entry")
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+
+
+def test_serve_starts_no_follower_without_feeds(make_app: Callable[..., object]) -> None:
+    from bot.frontends.server import start_feed_follower
+
+    assert start_feed_follower(make_app(), threading.Event()) is None  # type: ignore[arg-type]

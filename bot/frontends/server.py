@@ -142,9 +142,43 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
             host,
         )
     asgi = create_server_app(app)
+    stop = threading.Event()
+    follower = start_feed_follower(app, stop)
     print(
         f"reportbot: web UI at http://{host}:{port}/ · API at http://{host}:{port}/api/docs "
         f"· OpenAI-compatible at http://{host}:{port}/v1 ({app.service.mode} mode)",
         flush=True,
     )
-    _uvicorn_server(asgi, host=host, port=port, log_level="warning").run()
+    try:
+        _uvicorn_server(asgi, host=host, port=port, log_level="warning").run()
+    finally:
+        stop.set()
+        if follower is not None:
+            follower.join(timeout=30)
+
+
+def start_feed_follower(app: App, stop: threading.Event) -> threading.Thread | None:
+    """Poll the followed feeds (REPORTBOT_FOLLOW_FEEDS and earlier `reportbot follow`s) in a
+    background thread until ``stop`` is set; None when no feed is followed."""
+    from index.follow import FeedFollower
+
+    follower = FeedFollower(app.store, app.ingestor, app.settings)
+    follower.follow(app.settings.follow_feeds)
+    if not follower.followed():
+        follower.close()
+        return None
+
+    def report(result: Any) -> None:
+        log.warning("feeds polled: %s", result.summary())
+
+    def run() -> None:
+        try:
+            follower.run_forever(app.settings.follow_every, stop, on_report=report)
+        finally:
+            follower.close()
+
+    thread = threading.Thread(target=run, name="feed-follower", daemon=True)
+    thread.start()
+    log.warning("following %d feed(s) every %.0f s", len(follower.followed()),
+                app.settings.follow_every)  # fmt: skip
+    return thread
