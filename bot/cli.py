@@ -42,10 +42,10 @@ def _jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]
             yield n, record, None
 
 
-def _filters(args: argparse.Namespace) -> Filters | None:
-    if args.since or args.until or args.source:
-        return Filters(args.since, args.until, args.source)
-    return None
+def _filters(args: argparse.Namespace, record: dict[str, Any] | None = None) -> Filters:
+    """The command's filters; a batch line's "as_of" (YYYY-MM-DD) overrides --as-of."""
+    as_of = (record or {}).get("as_of") or args.as_of
+    return Filters(args.since, args.until, args.source, as_of)
 
 
 def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
@@ -94,16 +94,16 @@ def cmd_remove(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_search(settings: Settings, args: argparse.Namespace) -> int:
     searcher = HybridSearcher(open_store(settings))
-    filters = _filters(args)
     if args.batch:
         for _, record, error in _jsonl(Path(args.batch)):
             if error or record is None:
                 _print_json({"error": error})
                 continue
-            hits = searcher.search(str(record.get("question", "")), k=args.k, filters=filters)
+            query = str(record.get("question", ""))
+            hits = searcher.search(query, k=args.k, filters=_filters(args, record))
             _print_json({"id": record.get("id"), "results": [h.as_json() for h in hits]})
         return 0
-    hits = searcher.search(args.query, k=args.k, filters=filters)
+    hits = searcher.search(args.query, k=args.k, filters=_filters(args))
     if args.json:
         _print_json([h.as_json() for h in hits])
         return 0
@@ -117,7 +117,7 @@ def cmd_search(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _ask_one(app: App, record: dict[str, Any], filters: Filters | None) -> dict[str, object]:
+def _ask_one(app: App, record: dict[str, Any], filters: Filters) -> dict[str, object]:
     turns = record.get("turns") or [record.get("question")]
     if not all(isinstance(t, str) and t.strip() for t in turns):
         return {"id": record.get("id"), "error": 'each line needs "question" or "turns" (strings)'}
@@ -138,6 +138,8 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     filters = _filters(args)
     if args.batch:
         for _, record, error in _jsonl(Path(args.batch)):
+            if record is not None:
+                filters = _filters(args, record)
             _print_json(
                 {"error": error} if error or record is None else _ask_one(app, record, filters)
             )
@@ -314,6 +316,11 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--since", help="only reports published on or after YYYY-MM-DD")
         sp.add_argument("--until", help="only reports published on or before YYYY-MM-DD")
         sp.add_argument("--source", help="only reports from this outlet")
+        sp.add_argument(
+            "--as-of",
+            help="the day the question is asked (YYYY-MM-DD, default today): reports from the "
+            "days before it rank higher (REPORTBOT_RECENCY_DAYS); in --batch, a line's as_of",
+        )
 
     se = sub.add_parser("search", help="ranked passages for a query")
     se.add_argument("query", nargs="?", default="")

@@ -2,7 +2,7 @@
 
 A question file is JSONL, one object per line:
   {"id", "question" | "turns": [...], "answers"?: [str] | "answer"?: str,
-   "doc_ids"?: [str] | "urls"?: [str], "abstain"?: bool}
+   "doc_ids"?: [str] | "urls"?: [str], "abstain"?: bool, "as_of"?: "YYYY-MM-DD"}
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 
 from bot.service import App
 from bot.types import Answer
+from index.search import Filters
 
 _MARKER = re.compile(r"\[\d+\]")
 _QUOTES = str.maketrans("’‘“”", "''\"\"")
@@ -114,16 +115,18 @@ def evaluate(app: App, records: list[dict[str, Any]], k: int = 10) -> EvalResult
         turns = record.get("turns") or [record["question"]]
         golds = record.get("answers") or ([record["answer"]] if record.get("answer") else [])
         conversation = None
+        filters = Filters(as_of=record.get("as_of"))
         start = time.perf_counter()
         for turn in turns:
-            answer = app.service.answer(turn, conversation)
+            answer = app.service.answer(turn, conversation, filters)
             conversation = answer.conversation_id
         latency = (time.perf_counter() - start) * 1000 / len(turns)
         app.service.reset(conversation or "")
         gold_docs = _gold_docs(app, record)
         rank = None
         if gold_docs:
-            hits = app.searcher.search(turns[-1] if len(turns) == 1 else " ".join(turns), k=k)
+            query = turns[-1] if len(turns) == 1 else " ".join(turns)
+            hits = app.searcher.search(query, k=k, filters=filters)
             rank = first_relevant_rank([h.document.doc_id for h in hits], gold_docs)
         result.rows.append(
             {

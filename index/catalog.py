@@ -160,6 +160,20 @@ class Catalog:
             for cid, s, e in self._db.execute(sql, (doc_id,))
         ]
 
+    def publication_dates(self, doc_ids: Iterable[str]) -> dict[str, str]:
+        """doc_id → published date, for documents whose date is a real publication date."""
+        ids = list(doc_ids)
+        out: dict[str, str] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            marks = ",".join("?" * len(part))
+            sql = (
+                "SELECT doc_id, published FROM documents WHERE published IS NOT NULL AND "
+                f"COALESCE(date_kind, 'published') != 'ingested' AND doc_id IN ({marks})"
+            )
+            out.update(self._db.execute(sql, part).fetchall())
+        return out
+
     def chunk_spans(self, chunk_ids: list[str]) -> dict[str, tuple[str, int, int]]:
         out: dict[str, tuple[str, int, int]] = {}
         for i in range(0, len(chunk_ids), 500):

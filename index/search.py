@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
 from index.errors import QueryError
 from index.sources import iso_date
@@ -12,11 +13,13 @@ from index.types import Chunk, Hit
 
 @dataclass
 class Filters:
-    """Optional restrictions: published date range (YYYY-MM-DD, inclusive) and outlet."""
+    """Optional restrictions: published date range (YYYY-MM-DD, inclusive) and outlet; and
+    the day the question is asked "as of" (default today), for the recency prior."""
 
     date_from: str | None = None
     date_to: str | None = None
     source: str | None = None
+    as_of: str | None = None
 
     def as_kwargs(self) -> dict[str, int | str | None]:
         return {"date_from": _day(self.date_from), "date_to": _day(self.date_to),
@@ -59,8 +62,24 @@ class HybridSearcher:
             for rank, (chunk_id, _) in enumerate(ranking, start=1):
                 scores[chunk_id] = scores.get(chunk_id, 0.0) + weights[name] / (s.rrf_k + rank)
                 ranks.setdefault(chunk_id, {})[name] = rank
+        if s.recency_boost:
+            self._recency_prior(scores, (filters or Filters()).as_of)
         best = sorted(scores, key=lambda c: scores[c], reverse=True)
         return self._hits(best, scores, ranks, k)
+
+    def _recency_prior(self, scores: dict[str, float], as_of: str | None) -> None:
+        """News questions are about this week: lift reports published in the
+        ``recency_days`` before the as-of day (dates that are only ingest days don't count)."""
+        day = iso_date(as_of) if as_of else datetime.now(UTC).date().isoformat()
+        if day is None:
+            raise QueryError(f"Cannot read the date {as_of!r}: use YYYY-MM-DD.")
+        end = date.fromisoformat(day)
+        start = (end - timedelta(days=self.settings.recency_days)).isoformat()
+        published = self.store.catalog.publication_dates({c.split(":", 1)[0] for c in scores})
+        for chunk_id in scores:
+            when = published.get(chunk_id.split(":", 1)[0])
+            if when and start <= when[:10] <= day:
+                scores[chunk_id] += self.settings.recency_boost
 
     def _hits(
         self, ordered: list[str], scores: dict[str, float], ranks: dict[str, dict[str, int]], k: int

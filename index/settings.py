@@ -45,6 +45,10 @@ class IndexSettings(BaseSettings):
     dense_depth: int = 50
     lexical_depth: int = 50
     rrf_k: int = 60
+    # Recency prior: reports published in the `recency_days` before the as-of day (default
+    # today) get this much added to their fused score (1/61 is a first place in one ranking).
+    recency_days: int = 10
+    recency_boost: float = 0.01
     lexical_weight: float = 1.0
     dense_weight: float = 1.0
     openai_api_key: str | None = Field(default=None, validation_alias="OPENAI_API_KEY")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import Settings
-from index.errors import ReportbotError
+from index.errors import QueryError, ReportbotError
 from index.ingest import Ingestor
 from index.search import Filters, HybridSearcher
 from index.store import Store
@@ -138,3 +138,19 @@ def test_empty_index_returns_nothing(make_store: Callable[..., Store], tmp_path:
     store = make_store()
     assert HybridSearcher(store).search("anything at all", k=5) == []
     assert HybridSearcher(store).search("x", k=5, filters=Filters(source="Nobody")) == []
+
+
+def test_recency_prior_lifts_reports_from_the_days_before_as_of(
+    searcher: HybridSearcher,
+) -> None:
+    query = "what did the council and the mayor decide"
+    undated = _ids(searcher.search(query, k=2, filters=Filters(as_of="2030-01-01")))
+    # As of the day after the election, the election report (4/25) is this week's news.
+    recent = _ids(searcher.search(query, k=2, filters=Filters(as_of="2024-04-26")))
+    assert recent[0] == "election"
+    # As of the day after the budget vote (3/20), the budget report leads instead.
+    earlier = _ids(searcher.search(query, k=2, filters=Filters(as_of="2024-03-21")))
+    assert earlier[0] == "budget"
+    assert set(undated) == {"budget", "election"}  # no report is recent: plain relevance
+    with pytest.raises(QueryError):
+        searcher.search(query, filters=Filters(as_of="next week"))

@@ -51,11 +51,10 @@ class AskRequest(BaseModel):
     since: Date | None = None
     until: Date | None = None
     source: str | None = None
+    as_of: Date | None = None
 
-    def filters(self) -> Filters | None:
-        if self.since or self.until or self.source:
-            return Filters(self.since, self.until, self.source)
-        return None
+    def filters(self) -> Filters:
+        return Filters(self.since, self.until, self.source, self.as_of)
 
 
 def error_response(

@@ -25,12 +25,15 @@ def main() -> None:
     p.add_argument("--shared", type=Path, required=True, help="path to the shared/ folder")
     p.add_argument("--data-dir", type=Path, default=Path("/tmp/reportbot-bench"))
     p.add_argument("--out", type=Path, help="per-question rows as JSON")
+    p.add_argument("--no-as-of", dest="as_of", action="store_false",
+                   help="ask as of today instead of each question's date")  # fmt: skip
     args = p.parse_args()
     app = build_app(Settings(data_dir=args.data_dir, answerer="extractive"))
     questions = load_questions(args.shared)
     records = [
         {"id": q["id"], "question": q["question"], "answers": [q["answer"]],
-         "doc_ids": q["article_ids"], "in_text": q["answer_in_text"]}
+         "doc_ids": q["article_ids"], "in_text": q["answer_in_text"],
+         "as_of": q["date"] if args.as_of else None}
         for q in questions
     ]  # fmt: skip
     app.service.answer("warm up the models")
