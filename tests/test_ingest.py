@@ -12,13 +12,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 
 from bot.service import SAMPLE_REPORT
 from bot.settings import Settings
 from index.chunking import split_sentences
-from index.embeddings import LocalOnnxEmbedding
+from index.embeddings import BatchEmbedding, LocalOnnxEmbedding
 from index.errors import IndexBusyError, IndexMismatchError
 from index.ingest import Ingestor, content_hash
 from index.search import HybridSearcher
@@ -262,7 +261,7 @@ def test_index_refuses_another_embedding_model(
         VectorIndex(client, store.settings.collection, "some-other-model")
 
 
-class FlakyEmbedding(BaseEmbedding):
+class FlakyEmbedding(BatchEmbedding):
     """The same model (same name), except that it fails while ``down`` is set."""
 
     down: bool = False
@@ -276,15 +275,6 @@ class FlakyEmbedding(BaseEmbedding):
         if self.down:
             raise RuntimeError("embedding service down")
         return self._inner.get_text_embedding_batch(texts)
-
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self._get_text_embeddings([text])[0]
-
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self._get_text_embedding(query)
-
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)
 
 
 def test_failed_update_keeps_the_stored_version(

@@ -25,7 +25,7 @@ from bot.conversations import SqliteConversations
 from bot.engine import ChatService
 from bot.frontends.chat_common import APOLOGY, NOT_ALLOWED, RATE_LIMITED
 from bot.frontends.slack import EVENTS_PATH, USAGE, SlackBot, question_text, render_blocks
-from bot.service import SAMPLE_REPORT, App, build_app
+from bot.service import App, build_app
 from bot.types import Answer, Citation
 from tests.fakes.chat_service import BrokenService, SlowService
 from tests.fakes.slack_api import FakeSlack
@@ -42,15 +42,8 @@ QUESTION = "How many foreigners were deported?"
 
 
 @pytest.fixture
-def app(make_app: Callable[..., App], tmp_path: Path) -> App:
-    path = tmp_path / "report.txt"
-    path.write_text(
-        '---\ntitle: "Scam <Rings> & Deportations"\nsource: Asia <Business> Daily\n'
-        "date: 2025-10-16\nurl: https://example.com/report?id=1&lang=en\n---\n"
-        + SAMPLE_REPORT.read_text(encoding="utf-8"),
-        encoding="utf-8",
-    )
-    return make_app([path])
+def app(make_app: Callable[..., App], report: Path) -> App:
+    return make_app([report])
 
 
 @pytest.fixture

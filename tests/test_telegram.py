@@ -30,7 +30,7 @@ from bot.frontends.chat_common import (
     utf16_len,
 )
 from bot.frontends.telegram import MESSAGE_LIMIT, SECRET_HEADER, TelegramBot, render_html
-from bot.service import SAMPLE_REPORT, App, build_app
+from bot.service import App, build_app
 from bot.types import Answer, Citation
 from tests.fakes.chat_service import BrokenService
 from tests.fakes.telegram_api import FakeBotAPI
@@ -46,19 +46,6 @@ T = TypeVar("T")
 
 def run(coro: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coro)
-
-
-@pytest.fixture
-def report(tmp_path: Path) -> Path:
-    """The sample report with metadata that needs escaping."""
-    path = tmp_path / "report.txt"
-    path.write_text(
-        '---\ntitle: "Scam <Rings> & Deportations"\nsource: Asia <Business> Daily\n'
-        "date: 2025-10-16\nurl: https://example.com/report?id=1&lang=en\n---\n"
-        + SAMPLE_REPORT.read_text(encoding="utf-8"),
-        encoding="utf-8",
-    )
-    return path
 
 
 @pytest.fixture
