@@ -36,6 +36,10 @@ class ChatService(Protocol):
 
     def reset(self, conversation_id: str) -> None: ...
 
+    def knows(self, conversation_id: str) -> bool:
+        """Does a conversation with this id have turns (e.g. a chat thread after a restart)?"""
+        ...
+
     def documents(self) -> list[Document]: ...
 
 
@@ -94,6 +98,9 @@ class RagChatService:
 
     def reset(self, conversation_id: str) -> None:
         self.conversations.delete(conversation_id)
+
+    def knows(self, conversation_id: str) -> bool:
+        return bool(self.conversations.load(conversation_id))
 
     def documents(self) -> list[Document]:
         return self.searcher.store.catalog.documents()

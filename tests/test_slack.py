@@ -188,9 +188,19 @@ def test_thread_replies_continue_the_conversation_and_survive_a_restart(
         )
     assert follow.params["thread_ts"] == root
     assert "476 women" in follow.text and "Korean women" not in follow.text
-    # After a restart, a mention in the thread picks the conversation up from SQLite.
+    # After a restart, a plain reply in the thread picks the conversation up from SQLite.
     with socket_mode(make_bot(app, slack)):
-        slack.event(mention("And how many of them were women?", ts="1700000003.0", thread_ts=root))
+        slack.event(
+            {
+                "type": "message",
+                "channel_type": "channel",
+                "channel": "C1",
+                "user": "U1",
+                "text": "And how many of them were women?",
+                "ts": "1700000003.0",
+                "thread_ts": root,
+            }
+        )
         *_, after = slack.wait_posts(3, "C1")
     assert after.params["thread_ts"] == root and "476 women" in after.text
     assert "Korean women" not in after.text

@@ -68,6 +68,9 @@ class RecordingChat:
     def reset(self, conversation_id: str) -> None:
         self.resets.append(conversation_id)
 
+    def knows(self, conversation_id: str) -> bool:
+        return conversation_id in self.resets
+
     def documents(self) -> list[Document]:
         return []
 

@@ -150,7 +150,10 @@ class SlackBot:
         if event.get("channel_type") == "im":
             cid = f"slack:{channel}:{thread}" if thread else f"slack:{channel}"
             self._handle(client, event, thread, cid, context.bot_user_id)
-        elif thread and (channel, thread) in self._threads:
+        elif thread and (
+            (channel, thread) in self._threads
+            or self.service.knows(f"slack:{channel}:{thread}")  # a thread from before a restart
+        ):
             if context.bot_user_id and f"<@{context.bot_user_id}" in event.get("text", ""):
                 return  # the app_mention event answers this one
             self._handle(client, event, thread, f"slack:{channel}:{thread}", context.bot_user_id)

@@ -29,6 +29,9 @@ class BrokenService:
     def reset(self, conversation_id: str) -> None:
         pass
 
+    def knows(self, conversation_id: str) -> bool:
+        return False
+
     def documents(self) -> list[Document]:
         raise RuntimeError("the catalog is on fire")
 
@@ -57,6 +60,9 @@ class SlowService:
 
     def reset(self, conversation_id: str) -> None:
         self.service.reset(conversation_id)
+
+    def knows(self, conversation_id: str) -> bool:
+        return self.service.knows(conversation_id)
 
     def documents(self) -> list[Document]:
         return self.service.documents()
