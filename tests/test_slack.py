@@ -114,6 +114,19 @@ def mention(
     }
 
 
+def thread_reply(text: str, ts: str, thread_ts: str, channel: str = "C1") -> dict[str, Any]:
+    """A plain message in a channel thread (no mention)."""
+    return {
+        "type": "message",
+        "channel_type": "channel",
+        "channel": channel,
+        "user": "U1",
+        "text": text,
+        "ts": ts,
+        "thread_ts": thread_ts,
+    }
+
+
 def signed_post(
     url: str,
     body: bytes,
@@ -163,44 +176,16 @@ def test_thread_replies_continue_the_conversation_and_survive_a_restart(
     with socket_mode(make_bot(app, slack)):
         slack.event(mention(QUESTION, ts=root))
         slack.wait_posts(1, "C1")
-        slack.event(
-            {
-                "type": "message",
-                "channel_type": "channel",
-                "channel": "C1",
-                "user": "U1",
-                "text": "And how many of them were women?",
-                "ts": "1700000001.0",
-                "thread_ts": root,
-            }
-        )
+        slack.event(thread_reply("And how many of them were women?", "1700000001.0", root))
         _, follow = slack.wait_posts(2, "C1")
         slack.event(
-            {
-                "type": "message",
-                "channel_type": "channel",
-                "channel": "C1",
-                "user": "U1",
-                "text": "Unrelated chatter in another thread",
-                "ts": "1700000002.0",
-                "thread_ts": "1600000000.0",
-            }
+            thread_reply("Unrelated chatter in another thread", "1700000002.0", "1600000000.0")
         )
     assert follow.params["thread_ts"] == root
     assert "476 women" in follow.text and "Korean women" not in follow.text
     # After a restart, a plain reply in the thread picks the conversation up from SQLite.
     with socket_mode(make_bot(app, slack)):
-        slack.event(
-            {
-                "type": "message",
-                "channel_type": "channel",
-                "channel": "C1",
-                "user": "U1",
-                "text": "And how many of them were women?",
-                "ts": "1700000003.0",
-                "thread_ts": root,
-            }
-        )
+        slack.event(thread_reply("And how many of them were women?", "1700000003.0", root))
         *_, after = slack.wait_posts(3, "C1")
     assert after.params["thread_ts"] == root and "476 women" in after.text
     assert "Korean women" not in after.text
