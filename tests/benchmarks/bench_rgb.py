@@ -19,10 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bot.evaluate import contains_gold  # noqa: E402
-from bot.service import build_app  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from index.search import Filters  # noqa: E402
+from bot.evaluate import contains_gold
+from bot.service import build_app
+from bot.settings import Settings
+from index.search import Filters
 
 KINDS = (("positive", "true"), ("positive_wrong", "counterfactual"), ("negative", "irrelevant"))
 
