@@ -65,17 +65,26 @@ def main() -> None:
             answer = app.service.answer(row["query"], None, Filters(source=f"q{row['id']}"))
             true, fake = contains_gold(answer.answer, golds), contains_gold(answer.answer, fakes)
             kinds = {c.doc_id.split("-")[1] for c in answer.citations}
-            verdict = ("abstained" if answer.abstained else "both" if true and fake
-                       else "true" if true else "counterfactual" if fake else "neither")  # fmt: skip
+            verdict = (
+                "abstained" if answer.abstained
+                else "both" if true and fake
+                else "true" if true
+                else "counterfactual" if fake
+                else "neither"
+            )  # fmt: skip
             counts[verdict] += 1
             counts["conflict_shown"] += "different figures" in answer.answer
             counts["cites_counterfactual"] += "counterfactual" in kinds
             out.append({"id": row["id"], "query": row["query"], "verdict": verdict,
                         "answer": answer.answer})  # fmt: skip
     n = len(rows)
-    print(json.dumps({"questions": n, **{k: v for k, v in sorted(counts.items())},
-                      "share_true": round(counts["true"] / n, 3),
-                      "share_counterfactual": round(counts["counterfactual"] / n, 3)}, indent=1))  # fmt: skip
+    summary = {
+        "questions": n,
+        **dict(sorted(counts.items())),
+        "share_true": round(counts["true"] / n, 3),
+        "share_counterfactual": round(counts["counterfactual"] / n, 3),
+    }
+    print(json.dumps(summary, indent=1))
     if args.out:
         args.out.write_text(json.dumps(out, indent=1, ensure_ascii=False), "utf-8")
 
