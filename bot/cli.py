@@ -185,17 +185,6 @@ def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
             print(render_text(answer))
 
 
-def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
-    """Ingest the bundled sample report if the index is empty, then chat."""
-    from bot.service import SAMPLE_REPORT
-
-    store = open_store(settings)
-    if not store.catalog.documents():
-        print(Ingestor(store).ingest([str(SAMPLE_REPORT)]).summary())
-    store.close()
-    return cmd_chat(settings, args)
-
-
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     """The web UI and the HTTP API in one process (adds the sample report on a first start)."""
     from bot.frontends.server import serve
@@ -344,9 +333,6 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--out", help="write metrics and per-question rows as JSON here")
     ev.add_argument("--k", type=int, default=10, help="retrieval depth for hit@k / MRR")
     ev.set_defaults(func=cmd_eval)
-
-    demo = sub.add_parser("demo", help="chat over the bundled sample report")
-    demo.set_defaults(func=cmd_demo)
 
     srv = sub.add_parser("serve", help="web UI and HTTP API (REPORTBOT_HOST, REPORTBOT_PORT)")
     srv.add_argument("--host", help="address to listen on (default 127.0.0.1)")

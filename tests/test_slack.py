@@ -127,6 +127,11 @@ def thread_reply(text: str, ts: str, thread_ts: str, channel: str = "C1") -> dic
     }
 
 
+def direct_message(text: str, ts: str, channel: str = "D1") -> dict[str, Any]:
+    return {"type": "message", "channel_type": "im", "channel": channel, "user": "U1",
+            "text": text, "ts": ts}  # fmt: skip
+
+
 def signed_post(
     url: str,
     body: bytes,
@@ -198,16 +203,7 @@ def test_thread_replies_continue_the_conversation_and_survive_a_restart(
 
 def test_direct_messages_are_questions(app: App, slack: FakeSlack) -> None:
     with socket_mode(make_bot(app, slack)):
-        slack.event(
-            {
-                "type": "message",
-                "channel_type": "im",
-                "channel": "D1",
-                "user": "U1",
-                "text": QUESTION,
-                "ts": "1700000000.1",
-            }
-        )
+        slack.event(direct_message(QUESTION, "1700000000.1"))
         [post] = slack.wait_posts(1, "D1")
     assert "thread_ts" not in post.params and "2,825" in post.text
 
@@ -217,16 +213,7 @@ def test_channel_allowlist_refuses_once(app: App, slack: FakeSlack) -> None:
         slack.event(mention(QUESTION, channel="C2", ts="1.1"))
         slack.wait_posts(1, "C2")
         slack.event(mention(QUESTION, channel="C2", ts="1.2"))
-        slack.event(
-            {
-                "type": "message",
-                "channel_type": "im",
-                "channel": "D1",
-                "user": "U1",
-                "text": QUESTION,
-                "ts": "1.3",
-            }
-        )
+        slack.event(direct_message(QUESTION, "1.3"))
         slack.event(mention(QUESTION, channel="C1", ts="1.4"))
         slack.wait_posts(1, "C1")
         time.sleep(0.3)
