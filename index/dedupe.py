@@ -12,6 +12,7 @@ texts exactly, for callers that hold them (e.g. the hits of one answer).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import sqlite3
@@ -40,12 +41,14 @@ CREATE TABLE IF NOT EXISTS dup_docs (
     doc_id TEXT PRIMARY KEY, canonical TEXT NOT NULL, signature BLOB NOT NULL,
     seq INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS dup_docs_canonical ON dup_docs(canonical);
+CREATE INDEX IF NOT EXISTS dup_docs_seq ON dup_docs(seq);
 CREATE TABLE IF NOT EXISTS dup_bands (band INTEGER NOT NULL, doc_id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS dup_bands_band ON dup_bands(band);
 CREATE INDEX IF NOT EXISTS dup_bands_doc ON dup_bands(doc_id);
 """
 
 
+@functools.lru_cache(maxsize=1 << 18)  # a news vocabulary: most words were hashed before
 def _word_hash(word: str) -> int:
     return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
 
@@ -55,8 +58,7 @@ def shingles(text: str, n: int = SHINGLE_WORDS) -> np.ndarray:
     words = _WORD.findall(text.lower())
     if len(words) < n:
         return np.zeros(0, dtype=np.uint64)
-    cache: dict[str, int] = {}
-    ids = np.fromiter((cache.setdefault(w, _word_hash(w)) for w in words), np.uint64, len(words))
+    ids = np.fromiter(map(_word_hash, words), np.uint64, len(words))
     mixed = np.zeros(len(words) - n + 1, dtype=np.uint64)
     for k in range(n):  # order-sensitive combination, wrapping mod 2**64
         mixed = mixed * np.uint64(31) + ids[k : len(words) - n + 1 + k] * _MIX[k % len(_MIX)]
@@ -113,6 +115,7 @@ class DuplicateIndex:
         self._lock = threading.RLock()
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")  # WAL stays consistent on a crash
         self._db.executescript(_SCHEMA)
 
     @classmethod
@@ -141,9 +144,9 @@ class DuplicateIndex:
             canonical = best or doc_id
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                seq = self._db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM dup_docs").fetchone()[
-                    0
-                ]
+                # Plain MAX(seq) so SQLite reads it off the index instead of scanning.
+                last = self._db.execute("SELECT MAX(seq) FROM dup_docs").fetchone()[0]
+                seq = (last or 0) + 1
                 self._db.execute(
                     "INSERT INTO dup_docs VALUES (?,?,?,?)", (doc_id, canonical, sig.tobytes(), seq)
                 )
