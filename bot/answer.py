@@ -7,7 +7,15 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.citations import CitationBuilder, renumber, verify
-from bot.extractive import Candidate, candidates, not_disclosed, score, select, supports
+from bot.extractive import (
+    Candidate,
+    candidates,
+    not_disclosed,
+    same_claim_other_values,
+    score,
+    select,
+    supports,
+)
 from bot.figures import find_figures
 from bot.question import Question
 from bot.types import Answer
@@ -55,7 +63,11 @@ class ExtractiveAnswerer:
             return self._abstain(question, cands, builder)
         conflict = self._conflicting(question, cands, chosen)
         if conflict:
-            lines = ["The reports give different figures:"]
+            lines = [
+                "The reports give different figures:"
+                if question.qtype == "quantity"
+                else "The reports differ:"
+            ]
             for c in conflict:
                 n = builder.cite(c.hit, c.start, c.end)
                 who = ", ".join(p for p in (c.hit.document.source, c.hit.document.published) if p)
@@ -92,12 +104,13 @@ class ExtractiveAnswerer:
     def _conflicting(
         question: Question, cands: list[Candidate], chosen: list[Candidate]
     ) -> list[Candidate]:
-        """For figure questions: the best sentence of each report when their figures disagree.
+        """The best sentence of each report when the reports disagree, newest report first.
 
-        Newest report first; empty when the reports agree or only one report answers.
+        Figure questions: the reports' best sentences share no figure. Any question: two
+        reports make the same claim (most words shared) with different names or figures in
+        it ("... at Raymond James Stadium in Tampa" / "... in Glendale"). Empty when the
+        reports agree or only one report answers.
         """
-        if question.qtype != "quantity":
-            return []
         best_per_doc: dict[str, Candidate] = {}
         floor = 0.75 * chosen[0].score
         for c in sorted(cands, key=lambda c: -c.score):
@@ -105,8 +118,16 @@ class ExtractiveAnswerer:
                 best_per_doc.setdefault(c.hit.document.doc_id, c)
         if len(best_per_doc) < 2:
             return []
-        values = [frozenset(f.value for f in find_figures(c.text)) for c in best_per_doc.values()]
-        if frozenset.intersection(*values):  # a figure every report states: they agree
-            return []
-        return sorted(best_per_doc.values(), key=lambda c: c.hit.document.published or "",
-                      reverse=True)[:4]  # fmt: skip
+        if question.qtype == "quantity":
+            values = [
+                frozenset(f.value for f in find_figures(c.text)) for c in best_per_doc.values()
+            ]
+            if frozenset.intersection(*values):  # a figure every report states: they agree
+                return []
+            differing = list(best_per_doc.values())
+        else:
+            top, *others = best_per_doc.values()
+            differing = [top, *(c for c in others if same_claim_other_values(top.text, c.text))]
+            if len(differing) < 2:
+                return []
+        return sorted(differing, key=lambda c: c.hit.document.published or "", reverse=True)[:4]

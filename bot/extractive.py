@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from bot.figures import has_date, has_quantity
 from bot.question import Question, stems, words
 from index.chunking import split_sentences
+from index.lexical import STOPWORDS
 from index.types import Hit
 
 # "The authorities did not disclose ..." answers a question by saying the figure is unknown.
@@ -161,3 +162,26 @@ def _next_sentence(c: Candidate, cands: list[Candidate]) -> Candidate | None:
     same_doc = [o for o in cands if o.hit.document.doc_id == c.hit.document.doc_id]
     after = [o for o in same_doc if o.start >= c.end]
     return min(after, key=lambda o: o.start, default=None)
+
+
+_VALUE = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’-]*|\b\w*\d[\w,.]*\w|\b\d\b")
+
+
+def _claim_values(text: str) -> set[str]:
+    """What a sentence asserts that could be wrong: its names (capitalised words not opening
+    the sentence) and its numbers, lower-cased."""
+    return {m.group().lower() for m in _VALUE.finditer(text)}
+
+
+def same_claim_other_values(a: str, b: str, shared: float = 0.6) -> bool:
+    """Do two sentences make the same claim with different names or figures?
+
+    Most of their content words are shared, and each names or counts something the other
+    doesn't: two reports disagreeing on a fact, not two sentences saying different things.
+    """
+    wa = {w.lower() for w in words(a)} - STOPWORDS
+    wb = {w.lower() for w in words(b)} - STOPWORDS
+    if not wa or not wb or len(wa & wb) / min(len(wa), len(wb)) < shared:
+        return False
+    va, vb = _claim_values(a), _claim_values(b)
+    return bool(va - vb) and bool(vb - va)

@@ -94,6 +94,52 @@ def test_conflicting_figures_are_shown_with_outlet_and_date(make_app, tmp_path: 
     assert {c.source for c in answer.citations} == {"Khmer Times", "Phnom Penh Post"}
 
 
+def test_reports_naming_different_people_for_the_same_fact_are_shown_as_differing(  # type: ignore[no-untyped-def]
+    make_app, tmp_path: Path
+) -> None:
+    a = tmp_path / "a.md"
+    a.write_text(
+        "---\ntitle: Compound raid\nsource: Khmer Times\ndate: 2025-08-02\n---\n"
+        "The raid on the Sihanoukville compound was led by General Chhay Kim Khoeun.\n"
+        "More than 600 workers were found inside.\n",
+        encoding="utf-8",
+    )
+    b = tmp_path / "b.md"
+    b.write_text(
+        "---\ntitle: Police raid scam compound\nsource: Phnom Penh Post\ndate: 2025-08-03\n---\n"
+        "The raid on the Sihanoukville compound was led by General Sar Thet.\n"
+        "Officers seized computers and phones.\n",
+        encoding="utf-8",
+    )
+    c = tmp_path / "c.md"
+    c.write_text(
+        "---\ntitle: Deportations continue\nsource: VOD\ndate: 2025-08-04\n---\n"
+        "Immigration officials said the deportation flights to China would continue.\n",
+        encoding="utf-8",
+    )
+    app = make_app([a, b, c])
+    answer = app.service.answer("Who led the raid on the Sihanoukville compound?")
+    text = answer.answer
+    assert text.startswith("The reports differ:"), text
+    assert "Phnom Penh Post, 2025-08-03" in text and "Khmer Times, 2025-08-02" in text
+    assert text.index("Sar Thet") < text.index("Chhay Kim Khoeun")  # newest first
+    assert "VOD" not in text  # a report that says something else is not a disagreement
+    # Reports that agree on the claim are quoted plainly.
+    agreeing = app.service.answer("How many workers were found inside the compound?")
+    assert "differ" not in agreeing.answer and "600" in agreeing.answer
+
+
+def test_same_claim_other_values() -> None:
+    from bot.extractive import same_claim_other_values
+
+    s = "The 2022 Nobel Prize in Literature was awarded to Annie Ernaux on Thursday."
+    assert same_claim_other_values(s, s.replace("Annie Ernaux", "Jon Fosse"))
+    assert same_claim_other_values(s, s.replace("2022", "2023"))
+    assert not same_claim_other_values(s, s)
+    assert not same_claim_other_values(s, s.replace(" on Thursday", ", the academy said"))
+    assert not same_claim_other_values(s, "Jon Fosse is a Norwegian playwright and novelist.")
+
+
 def test_syndicated_copies_are_cited_once_with_also_in(make_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     wire = (
         "Cambodian police deported 1,140 foreign nationals on Tuesday after raids on scam "
