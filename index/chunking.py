@@ -16,6 +16,11 @@ _ABBREVIATIONS = {
 }  # fmt: skip
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+)|\n\s*\n|\n")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
+# A "sentence" longer than this (a transcript or a table run together, a page with no
+# punctuation) is cut at the last clause or word break before it, so quotes stay readable
+# and every chunk stays embeddable.
+MAX_SENTENCE_CHARS = 600
+_BREAKS = (re.compile(r"[,;:–—]\s"), re.compile(r"\s"))
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -47,7 +52,25 @@ def _add_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> 
         return
     lead = len(segment) - len(segment.lstrip())
     s = start + lead
-    spans.append((s, s + len(stripped)))
+    e = s + len(stripped)
+    while e - s > MAX_SENTENCE_CHARS:
+        cut = _cut_point(text, s, s + MAX_SENTENCE_CHARS)
+        _add_span(text, s, cut, spans)
+        s = cut + len(text[cut:e]) - len(text[cut:e].lstrip())
+    spans.append((s, e))
+
+
+def _cut_point(text: str, start: int, limit: int) -> int:
+    """Where to cut an overlong sentence: after the last clause break, else word break, in
+    the second half of the window; else at the limit."""
+    half = start + (limit - start) // 2
+    for rx in _BREAKS:
+        last = None
+        for m in rx.finditer(text, half, limit):
+            last = m
+        if last is not None:
+            return last.start() + 1
+    return limit
 
 
 def chunk_document(
@@ -55,8 +78,8 @@ def chunk_document(
 ) -> list[Chunk]:
     """Group whole sentences into chunks of about ``max_chars``, overlapping by sentences.
 
-    A sentence longer than ``max_chars`` becomes a chunk of its own (never cut mid-sentence),
-    so every quote can be found whole in one chunk.
+    Sentences are never cut (beyond ``MAX_SENTENCE_CHARS``), so every quote can be found whole
+    in one chunk; a sentence longer than ``max_chars`` becomes a chunk of its own.
     """
     sentences = split_sentences(text)
     chunks: list[Chunk] = []

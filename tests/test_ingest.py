@@ -323,3 +323,18 @@ def test_a_second_writer_process_gets_a_clear_error(make_store, tmp_path) -> Non
     assert again.catalog.documents() == []
     with pytest.raises(IndexBusyError, match="pid"):
         make_store()._claim_writer()  # a second handle in this process is refused too
+
+
+def test_overlong_sentences_are_cut_at_clause_or_word_breaks() -> None:
+    from index.chunking import MAX_SENTENCE_CHARS, chunk_document
+
+    run_on = "The minister spoke, " + " ".join(f"word{i}" for i in range(3000)) + ". Next one."
+    spans = split_sentences(run_on)
+    assert len(spans) > 20
+    assert all(e - s <= MAX_SENTENCE_CHARS for s, e in spans)
+    assert run_on[spans[-1][0] : spans[-1][1]] == "Next one."
+    # Nothing is lost, repeated or cut mid-word: the spans' words are the text's words.
+    assert " ".join(run_on[s:e] for s, e in spans).split() == run_on.split()
+    chunks = chunk_document("d", run_on, max_chars=1000)
+    assert max(len(c.text) for c in chunks) <= 1000
+    assert all(c.text == run_on[c.start : c.end] for c in chunks)
