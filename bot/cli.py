@@ -54,10 +54,29 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     if args.json:
         _print_json(report.as_json())
     else:
-        print(report.summary())
+        # Each problem on its own line (odd file names escaped), then the summary last.
         for f in report.failed:
-            print(f"  failed: {f['location']}: {f['reason']}", file=sys.stderr)
+            print(f"  failed: {_one_line(f['location'])}: {_one_line(f['reason'])}",
+                  file=sys.stderr)  # fmt: skip
+        dups = report.duplicates
+        named = store.catalog.get_many([*report.same_text.values(), *dups, *dups.values()])
+
+        def where(doc_id: str) -> str:
+            return _one_line(named[doc_id].location if doc_id in named else doc_id)
+
+        for location, doc_id in report.same_text.items():
+            print(f"  same text as {where(doc_id)}, stored once: {_one_line(location)}",
+                  file=sys.stderr)  # fmt: skip
+        for doc_id, original in dups.items():
+            print(f"  near-copy of {where(original)}, cited once: {where(doc_id)}",
+                  file=sys.stderr)  # fmt: skip
+        print(report.summary())
     return 1 if report.failed and not (report.added or report.updated or report.unchanged) else 0
+
+
+def _one_line(text: str) -> str:
+    """``text`` with newlines and other control characters escaped, for one line of output."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
@@ -359,6 +378,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")  # fmt: skip
+    if not args.verbose:  # "EOF marker not found" and the like: the ingest report says it better
+        for noisy in ("pypdf", "trafilatura"):
+            logging.getLogger(noisy).setLevel(logging.ERROR)
     try:
         settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
         func: Callable[[Settings, argparse.Namespace], int] = args.func

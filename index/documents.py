@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from index.sources import Item, ReadError, clean_text, iso_date, read_bytes
+from index.sources import Item, ReadError, clean_text, file_kind, iso_date, read_bytes
 from index.types import SourceDoc
 
 NO_TEXT_LAYER = "PDF has no text layer (scanned?); OCR is not supported"
+_DAMAGED = "the file is damaged or cut short; get a fresh copy"
 _PAGE_BREAK = "\n\n"
 # Titles that are really file names or the authoring tool ("Microsoft Word - memo.docx").
 _JUNK_TITLE = re.compile(r"^(?:microsoft \w+ - |untitled\b)|\.(?:docx?|pdf|odt|rtf)$", re.I)
 # python-docx's blank template stamps every new file with these; they say nothing about it.
 _DOCX_TEMPLATE_CREATED = datetime(2013, 12, 23, 23, 15, tzinfo=UTC)
 _DOCX_TEMPLATE_AUTHOR = "python-docx"
+# A DOCX is a ZIP: it may unzip to this many times the file size limit (but at least
+# DOCX_MIN_UNZIPPED; python-docx's own blank template unzips to 0.8 MB), no more (zip bombs).
+DOCX_EXPANSION = 10
+DOCX_MIN_UNZIPPED = 20_000_000
 
 
 def _title(meta_title: object, text: str) -> str | None:
@@ -33,6 +39,13 @@ def pdf_doc(data: bytes, location: str, url: str | None = None) -> SourceDoc:
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
+    if b"%PDF-" not in data[:1024]:  # pypdf finds a header up to here; else it is not a PDF
+        kind = file_kind(data)
+        raise ReadError(
+            f"not a PDF: it looks like {kind}; give it its real extension"
+            if kind
+            else "not a PDF: the file has no PDF header (renamed, or damaged?)"
+        )
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
@@ -41,9 +54,9 @@ def pdf_doc(data: bytes, location: str, url: str | None = None) -> SourceDoc:
     except ReadError:
         raise
     except PyPdfError as exc:
-        raise ReadError(f"not a readable PDF ({exc})") from exc
+        raise ReadError(f"not a readable PDF ({exc}): {_DAMAGED}") from exc
     except Exception as exc:  # pypdf raises assorted errors on corrupt files
-        raise ReadError(f"not a readable PDF ({type(exc).__name__}: {exc})") from exc
+        raise ReadError(f"not a readable PDF ({type(exc).__name__}: {exc}): {_DAMAGED}") from exc
     if not any(page_texts):
         raise ReadError(NO_TEXT_LAYER)
     parts: list[str] = []
@@ -101,17 +114,41 @@ def page_of(pages: list[int] | None, offset: int) -> int | None:
     return bisect.bisect_right(pages, offset) or 1
 
 
-def docx_doc(data: bytes, location: str, url: str | None = None) -> SourceDoc:
+def _check_docx_package(data: bytes, max_unzipped: int) -> None:
+    """A ReadError unless ``data`` is a ZIP holding a Word document of a sane unzipped size."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            names = set(package.namelist())
+            unzipped = sum(info.file_size for info in package.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        kind = None if data.startswith(b"PK") else file_kind(data)  # PK: a damaged ZIP
+        raise ReadError(
+            f"not a readable DOCX: it looks like {kind}; give it its real extension"
+            if kind
+            else f"not a readable DOCX (not a ZIP package: {exc}): {_DAMAGED}"
+        ) from exc
+    if "word/document.xml" not in names:
+        raise ReadError("not a readable DOCX: a ZIP archive with no Word document inside "
+                        "(no word/document.xml); save it from Word as .docx")  # fmt: skip
+    if unzipped > max_unzipped:
+        raise ReadError(f"not a readable DOCX: it unzips to {unzipped:,} bytes, over the limit "
+                        f"of {max_unzipped:,} (a zip bomb?)")  # fmt: skip
+
+
+def docx_doc(
+    data: bytes, location: str, url: str | None = None, max_unzipped: int = 200_000_000
+) -> SourceDoc:
     """The paragraphs of a Word document (blank line between them) and its core properties."""
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
+    _check_docx_package(data, max_unzipped)
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, KeyError, ValueError) as exc:
-        raise ReadError(f"not a readable DOCX ({exc or type(exc).__name__})") from exc
+        raise ReadError(f"not a readable DOCX ({exc or type(exc).__name__}): {_DAMAGED}") from exc
     except Exception as exc:  # zipfile.BadZipFile, lxml errors on a corrupt package
-        raise ReadError(f"not a readable DOCX ({type(exc).__name__}: {exc})") from exc
+        raise ReadError(f"not a readable DOCX ({type(exc).__name__}: {exc}): {_DAMAGED}") from exc
     paragraphs = [clean_text(p.text) for p in document.paragraphs]
     text = "\n\n".join(p for p in paragraphs if p)
     if not text:
@@ -134,4 +171,6 @@ def read_pdf(path: Path, max_bytes: int) -> Iterator[Item]:
 
 
 def read_docx(path: Path, max_bytes: int) -> Iterator[Item]:
-    yield docx_doc(read_bytes(path, max_bytes), location=str(path))
+    data = read_bytes(path, max_bytes)
+    limit = max(DOCX_EXPANSION * max_bytes, DOCX_MIN_UNZIPPED)
+    yield docx_doc(data, location=str(path), max_unzipped=limit)

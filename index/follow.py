@@ -129,11 +129,7 @@ class FollowReport:
     ingest: IngestReport = field(default_factory=IngestReport)
 
     def merge(self, part: IngestReport) -> None:
-        total = self.ingest
-        for name in ("added", "updated", "unchanged", "failed"):
-            getattr(total, name).extend(getattr(part, name))
-        total.chunks += part.chunks
-        total.duplicates.update(part.duplicates)
+        self.ingest = IngestReport.combine([self.ingest, part])
 
     def summary(self) -> str:
         lines = [f"{url}: {status}" for url, status in self.feeds.items()]

@@ -29,14 +29,34 @@ class IngestReport:
     failed: list[dict[str, str]] = field(default_factory=list)
     chunks: int = 0
     duplicates: dict[str, str] = field(default_factory=dict)  # doc_id → the report it copies
+    # A report whose exact text another name already holds (a copied file): location → doc_id.
+    # It is stored once; its original is also counted in ``unchanged``.
+    same_text: dict[str, str] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, object]:
         return asdict(self)
 
+    @classmethod
+    def combine(cls, reports: Iterable[IngestReport]) -> IngestReport:
+        """One report for several ingests (a server ingests uploads one at a time)."""
+        out = cls()
+        for r in reports:
+            out.added += r.added
+            out.updated += r.updated
+            out.unchanged += r.unchanged
+            out.failed += r.failed
+            out.chunks += r.chunks
+            out.duplicates.update(r.duplicates)
+            out.same_text.update(r.same_text)
+        return out
+
     def summary(self) -> str:
+        n = len(self.same_text)
+        copies = f" ({n} the same text under another name)" if n else ""
         return (
             f"{len(self.added)} added, {len(self.updated)} updated, "
-            f"{len(self.unchanged)} unchanged, {len(self.failed)} failed ({self.chunks} chunks)"
+            f"{len(self.unchanged)} unchanged{copies}, {len(self.failed)} failed "
+            f"({self.chunks} chunks)"
         )
 
 
@@ -73,11 +93,19 @@ class Ingestor:
             doc_id, text, s.chunk_chars, s.chunk_overlap_sentences
         )
 
-    def ingest(self, inputs: list[str], progress: bool = True) -> IngestReport:
-        """Read files, folders, JSONL files and URLs (articles, feeds) and store their reports."""
+    def ingest(
+        self, inputs: list[str], progress: bool = True, fetcher: Fetcher | None = None
+    ) -> IngestReport:
+        """Read files, folders, JSONL files and URLs (articles, feeds) and store their reports.
+
+        URLs go through ``fetcher`` when given (the server's checks remote users' URLs),
+        else through one made from the settings for this call.
+        """
         s = self.store.settings
-        with Fetcher.from_settings(s) as fetcher:
+        if fetcher is not None:
             return self.ingest_items(iter_sources(inputs, s.max_file_bytes, fetcher), progress)
+        with Fetcher.from_settings(s) as own:
+            return self.ingest_items(iter_sources(inputs, s.max_file_bytes, own), progress)
 
     def ingest_items(
         self, items: Iterable[SourceDoc | SourceError], progress: bool = True
@@ -135,10 +163,13 @@ class Ingestor:
             return None
         if digest in seen:  # the same text earlier in this batch
             report.unchanged.append(seen[digest])
+            if seen[digest] != doc_id:
+                report.same_text[src.location] = seen[digest]
             return None
         same_content = [d for d in catalog.find(content_hash=digest) if catalog.get(d)]
         if existing is None and not at_location and same_content:
             report.unchanged.append(same_content[0])  # the same report under another name
+            report.same_text[src.location] = same_content[0]
             return None
         seen[digest] = doc_id
         if doc_id not in report.added and doc_id not in report.updated:

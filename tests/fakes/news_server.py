@@ -31,6 +31,7 @@ class Route:
     last_modified: str | None = None
     delay: float = 0.0  # seconds before answering (timeouts)
     stream_bytes: int = 0  # send this many bytes with no Content-Length (size limit)
+    drip: float = 0.0  # seconds between the streamed chunks (a download too slow to finish)
 
 
 @dataclass
@@ -187,7 +188,9 @@ class NewsServer:
             sent = 0
             while sent < route.stream_bytes:
                 h.wfile.write(chunk)
+                h.wfile.flush()
                 sent += len(chunk)
+                time.sleep(route.drip)
         except OSError:
             pass
 
