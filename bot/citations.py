@@ -161,15 +161,37 @@ def render_text(answer: Answer) -> str:
     return "\n".join(lines)
 
 
+# Text from reports and from the model reaches a chat client's Markdown renderer: escaped, it
+# shows literally, so a report (or a model obeying one) cannot add an image that loads (and
+# leaks the conversation to) an outside address, a link, or raw HTML.
+_MD_SPECIAL = re.compile(r"([\\`\[\]()<>])")
+_MD_MARKER = re.compile(r"\\\[(\d+)\\\]")
+
+
+def md_escape(text: str) -> str:
+    """``text`` shown literally in Markdown: no links, images, HTML or code spans."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _md_link(title: str, url: str | None) -> str:
+    if not (url and url.startswith(("http://", "https://"))):
+        return md_escape(title)
+    safe = re.sub(r"[\s()<>\\]", lambda m: f"%{ord(m.group()):02X}", url)
+    return f"[{md_escape(title)}]({safe})"
+
+
 def render_markdown(answer: Answer) -> str:
     """Markdown: the answer, then a numbered sources list with quotes and links."""
-    lines = [f"_{answer.notice}_\n" if answer.notice else "", answer.answer]
+    notice = f"_{md_escape(answer.notice)}_\n" if answer.notice else ""
+    lines = [notice, _MD_MARKER.sub(r"[\1]", md_escape(answer.answer))]
     if answer.citations:
         lines.append("\n**Sources**\n")
         for c in answer.citations:
-            title = f"[{c.title or c.doc_id}]({c.url})" if c.url else (c.title or c.doc_id)
-            meta = ", ".join(meta_parts(c))
+            title = _md_link(c.title or c.doc_id, c.url)
+            meta = md_escape(", ".join(meta_parts(c)))
             lines.append(
-                f"{c.n}. “{c.quote}” — {title}" + (f", {meta}" if meta else "") + also_in(c)
+                f"{c.n}. “{md_escape(c.quote)}” — {title}"
+                + (f", {meta}" if meta else "")
+                + md_escape(also_in(c))
             )
     return "\n".join(line for line in lines if line is not None).strip()

@@ -21,7 +21,15 @@ from openai import OpenAI
 from bot.answer import NOT_FOUND, Answerer, AnswerRequest
 from bot.citations import MARKER, CitationBuilder, answer_sentences, renumber, verify
 from bot.figures import find_figures
-from bot.prompts import ANSWER, CONDENSE, PROMPTS_DIR, format_history, format_sources, load_prompt
+from bot.prompts import (
+    ANSWER,
+    CONDENSE,
+    PROMPTS_DIR,
+    format_history,
+    format_question,
+    format_sources,
+    load_prompt,
+)
 from bot.question import stems
 from bot.types import Answer, Citation, Verification
 from index.chunking import split_sentences
@@ -84,7 +92,7 @@ class LLMAnswerer:
         return self.answer_prompt.messages(
             history=format_history(request.history),
             sources=format_sources(request.hits),
-            question=request.question.strip(),
+            question=format_question(request.question),
         )
 
     def answer(self, request: AnswerRequest) -> Answer:
@@ -135,7 +143,9 @@ class LLMAnswerer:
             return question
         try:
             text = self._complete(
-                self.condense_prompt.messages(history=format_history(history), question=question)
+                self.condense_prompt.messages(
+                    history=format_history(history), question=format_question(question)
+                )
             )
         except Exception as exc:
             log.warning("Condensing the follow-up failed (%s); using it as asked", describe(exc))

@@ -19,10 +19,11 @@ CONDENSE = ("condense", frozenset({"history", "question"}))
 # A line `<!-- system -->` or `<!-- user -->` starts a message; a file without one is one
 # user message. Invisible when the Markdown file is rendered.
 _ROLE = re.compile(r"^<!--\s*(system|user|assistant)\s*-->[ \t]*\n?", re.MULTILINE)
-# Source delimiters; the same character runs inside a report are broken up so that a
-# report cannot close its own block and pose as instructions.
-_DELIMITER_RUN = re.compile(r"<<<|>>>")
-_NEUTRAL = {"<<<": "<< <", ">>>": "> >>"}
+# Source delimiters are <<<SOURCE n>>> ... <<<END SOURCE n>>>. In text from a report (or the
+# conversation) every run of three or more angle brackets, fullwidth and small forms
+# included, is spaced out ("<<<<" → "< < < <"), so no "<<<" or ">>>" survives: a report cannot
+# close its own block, or open a new one, and pose as instructions.
+_DELIMITER_RUN = re.compile(r"[<\uff1c\ufe64]{3,}|[>\uff1e\ufe65]{3,}")
 
 
 class PromptError(ValueError):
@@ -113,7 +114,12 @@ def load_prompt(name: str, expected: Iterable[str], directory: Path = PROMPTS_DI
 
 
 def _neutral(text: str) -> str:
-    return _DELIMITER_RUN.sub(lambda m: _NEUTRAL[m.group()], text)
+    return _DELIMITER_RUN.sub(lambda m: " ".join(m.group()), text)
+
+
+def format_question(question: str) -> str:
+    """The user's question as the prompt shows it (it cannot fake a source block either)."""
+    return _neutral(question.strip())
 
 
 def _meta(value: str | None, default: str) -> str:
@@ -145,5 +151,5 @@ def format_history(history: list[tuple[str, str]], max_answer_chars: int = 600) 
         answer = MARKER.sub("", answer).strip()
         if len(answer) > max_answer_chars:
             answer = answer[:max_answer_chars].rstrip() + " …"
-        lines.append(f"User: {question.strip()}\nAssistant: {answer}")
+        lines.append(f"User: {_neutral(question.strip())}\nAssistant: {_neutral(answer)}")
     return "\n".join(lines)

@@ -8,8 +8,11 @@ location and citation link are the page's canonical URL.
 
 from __future__ import annotations
 
+import ipaddress
 import re
+import socket
 import time
+import urllib.request
 from dataclasses import dataclass, replace
 from http import HTTPStatus
 from pathlib import Path
@@ -19,7 +22,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
-from index.sources import ReadError, _text_doc, decode, html_doc
+from index.sources import NO_ARTICLE_TEXT, ReadError, _text_doc, decode, html_doc
 from index.types import SourceDoc
 
 if TYPE_CHECKING:
@@ -40,6 +43,72 @@ _ACCEPT = (
 
 class FetchError(ReadError):
     """A URL that could not be fetched; the message says why."""
+
+
+# -- private addresses (SSRF) -----------------------------------------------------------------
+# A URL a remote user submits (web UI, API) must not make the server fetch its own services:
+# localhost admin ports, the LAN, a cloud metadata endpoint (169.254.169.254). The operator's
+# own `reportbot ingest URL` and followed feeds are trusted and skip this check.
+PRIVATE_URLS_HINT = (
+    "reports submitted over the web UI or the API may only come from public addresses (the "
+    "server's operator can allow private ones with REPORTBOT_ALLOW_PRIVATE_URLS=true)"
+)
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_NOT_PUBLIC = (
+    ("is_unspecified", "an unspecified address"),
+    ("is_loopback", "a loopback address"),
+    ("is_link_local", "a link-local address (where cloud metadata services live)"),
+    ("is_multicast", "a multicast address"),
+    ("is_private", "a private address"),
+    ("is_reserved", "a reserved address"),
+)
+
+
+class BlockedAddressError(FetchError):
+    """A URL whose host is, or resolves to, an address that is not public."""
+
+
+def resolve_host(host: str, port: int) -> list[str]:
+    """Every address ``host`` resolves to (the guard's one seam to DNS)."""
+    return [str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+
+
+def blocked_reason(address: str) -> str | None:
+    """Why ``address`` is not public ("a loopback address"), or None when it is."""
+    try:
+        ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(
+            address.split("%", 1)[0]  # an IPv6 zone: "fe80::1%eth0"
+        )
+    except ValueError:
+        return "not an IP address"
+    if isinstance(ip, ipaddress.IPv6Address):  # IPv4 inside IPv6: judge the IPv4 address
+        if ip in _NAT64:
+            ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        else:
+            ip = ip.ipv4_mapped or ip.sixtofour or ip
+    for attribute, reason in _NOT_PUBLIC:
+        if getattr(ip, attribute):
+            return reason
+    return None if ip.is_global else "not a public address"
+
+
+def check_public(url: str) -> None:
+    """Refuse ``url`` (BlockedAddressError) unless every address of its host is public."""
+    try:  # parsed as httpx parses it to connect: no two readings of one odd URL
+        parts = httpx.URL(url)
+        host = parts.raw_host.decode("ascii")
+        if not host:
+            raise FetchError(f"invalid URL (no host): {url[:200]}")
+        addresses = resolve_host(host, parts.port or (443 if parts.scheme == "https" else 80))
+    except (httpx.InvalidURL, ValueError) as exc:  # a bad port, a host IDNA cannot encode
+        raise FetchError(f"invalid URL ({exc})") from exc
+    except OSError as exc:
+        raise FetchError(f"cannot resolve {host} ({exc.strerror or exc})") from exc
+    for address in addresses:
+        reason = blocked_reason(address)
+        if reason:
+            where = f"{address} is" if address == host else f"{host} resolves to {address},"
+            raise BlockedAddressError(f"refused: {where} {reason}; {PRIVATE_URLS_HINT}")
 
 
 @dataclass
@@ -71,7 +140,12 @@ class Fetcher:
         max_redirects: int = 5,
         user_agent: str = USER_AGENT,
         transport: httpx.BaseTransport | None = None,
+        block_private: bool = False,
     ) -> None:
+        """``block_private``: for URLs from remote users, refuse hosts that are not public."""
+        self.block_private = block_private
+        # Through a proxy the proxy resolves names: the peer seen here is the proxy.
+        self._direct = not {"http", "https", "all"} & set(urllib.request.getproxies())
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.max_redirects = max_redirects
@@ -91,12 +165,15 @@ class Fetcher:
         return self._http
 
     @classmethod
-    def from_settings(cls, settings: IndexSettings) -> Fetcher:
+    def from_settings(cls, settings: IndexSettings, untrusted: bool = False) -> Fetcher:
+        """``untrusted``: the URLs come from remote users (the web UI, the API), so private
+        addresses are refused unless REPORTBOT_ALLOW_PRIVATE_URLS is set."""
         return cls(
             timeout=settings.fetch_timeout,
             max_bytes=settings.max_fetch_bytes,
             max_redirects=settings.max_redirects,
             user_agent=settings.user_agent,
+            block_private=untrusted and not settings.allow_private_urls,
         )
 
     def close(self) -> None:
@@ -122,7 +199,13 @@ class Fetcher:
         deadline = time.monotonic() + 4 * self.timeout
         chain = [url]
         for _ in range(self.max_redirects + 1):
-            response, location = self._get_once(chain[-1], headers, deadline)
+            self._guard(chain)
+            try:
+                response, location = self._get_once(chain[-1], headers, deadline)
+            except FetchError as exc:  # say where the redirects led: that page failed
+                if len(chain) == 1:
+                    raise
+                raise type(exc)(f"{exc} (redirected to {chain[-1]})") from exc
             if response is not None:
                 return response
             target = urljoin(chain[-1], location)
@@ -133,12 +216,38 @@ class Fetcher:
             chain.append(target)
         raise FetchError(f"too many redirects (more than {self.max_redirects})")
 
+    def _guard(self, chain: list[str]) -> None:
+        """Every hop (the URL, then each redirect target) must be public, if so configured."""
+        if not self.block_private:
+            return
+        try:
+            check_public(chain[-1])
+        except BlockedAddressError as exc:
+            if len(chain) > 1:
+                raise BlockedAddressError(f"redirected to {chain[-1]}: {exc}") from None
+            raise
+
+    def _check_peer(self, r: httpx.Response) -> None:
+        """The address actually connected to must be public too: a host whose DNS answer
+        changed since ``_guard`` looked (DNS rebinding) is refused before its body is read."""
+        if not (self.block_private and self._direct):
+            return
+        stream = r.extensions.get("network_stream")
+        peer = stream.get_extra_info("server_addr") if stream is not None else None
+        address = str(peer[0]) if peer else ""
+        reason = blocked_reason(address) if address else None
+        if reason:
+            raise BlockedAddressError(
+                f"refused: {r.url.host} connected to {address}, {reason}; {PRIVATE_URLS_HINT}"
+            )
+
     def _get_once(
         self, url: str, headers: dict[str, str], deadline: float
     ) -> tuple[Response | None, str]:
         """The response, or (None, Location) for a redirect."""
         try:
             with self._client.stream("GET", url, headers=headers) as r:
+                self._check_peer(r)
                 location = r.headers.get("location")
                 if r.status_code in _REDIRECTS and location:
                     return None, location
@@ -230,12 +339,19 @@ def page_doc(response: Response) -> SourceDoc:
     """A fetched page as a SourceDoc, by media type; location and url are the canonical URL."""
     kind = response.content_type
     suffix = Path(urlsplit(response.url).path).suffix.lower()
+    if not response.content.strip():
+        raise ReadError("empty page: the server answered with no content")
     if kind in HTML_TYPES or (not kind and response.content.lstrip()[:1] == b"<"):
         html = _decode(response)
         url = canonical_url(html, response.url)
-        doc = html_doc(html, location=url, url=url)
-        words = len(doc.text.split())
-        if words < MIN_ARTICLE_WORDS:
+        try:
+            doc: SourceDoc | None = html_doc(html, location=url, url=url)
+        except ReadError as exc:
+            if str(exc) != NO_ARTICLE_TEXT:
+                raise
+            doc = None  # said below, with what a page without text usually means
+        words = len(doc.text.split()) if doc else 0
+        if doc is None or words < MIN_ARTICLE_WORDS:
             plural = "s" * (words != 1)
             raise ReadError(
                 f"no article text found in the page (only {words} word{plural}: "

@@ -38,6 +38,11 @@ class IndexSettings(BaseSettings):
     max_fetch_bytes: int = 20_000_000
     max_redirects: int = 5
     user_agent: str = "reportbot/0.1 (+news research bot)"
+    allow_private_urls: bool = Field(
+        default=False,
+        description="Let URLs submitted through the web UI or the API reach loopback, private "
+        "and link-local addresses (the CLI and followed feeds always may).",
+    )
     follow_every: float = Field(default=900.0, description="Seconds between feed polls.")
     # Syndicated copies: word 5-gram Jaccard (MinHash estimate) at or above this is a copy.
     near_duplicate_threshold: float = 0.8

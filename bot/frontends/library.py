@@ -13,6 +13,7 @@ from typing import BinaryIO
 
 from bot.service import SAMPLE_REPORT, App
 from index.errors import ReportbotError
+from index.fetch import Fetcher
 from index.ingest import IngestReport
 from index.sources import READERS
 from index.types import Document
@@ -134,7 +135,8 @@ class Library:
         """Ingest saved uploads and web pages one at a time (so progress can be shown).
 
         Only files in the uploads folder and http(s) URLs are accepted: a user must never be
-        able to make the server read one of its own files.
+        able to make the server read one of its own files, nor (unless the operator allows
+        private URLs) fetch from its own network: every URL and redirect is checked.
         """
         folder = self.uploads.resolve()
         for path in uploads:
@@ -145,12 +147,12 @@ class Library:
                 raise LibraryError(f"not a web address (http:// or https://): {url[:100]!r}")
         items = [(str(p), p.name) for p in uploads] + [(u, u) for u in urls]
         reports = []
-        with self._write:
+        with self._write, Fetcher.from_settings(self.settings, untrusted=True) as fetcher:
             for i, (item, name) in enumerate(items):
                 if on_item:
                     on_item(i, len(items), name)
-                reports.append(self.app.ingestor.ingest([item], progress=False))
-        return merge(reports)
+                reports.append(self.app.ingestor.ingest([item], progress=False, fetcher=fetcher))
+        return IngestReport.combine(reports)
 
     def remove(self, doc_id: str) -> Document:
         """Remove a report (and its uploaded file, if it came from an upload)."""
