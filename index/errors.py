@@ -19,3 +19,7 @@ class QueryError(ReportbotError):
 
 class IndexBusyError(ReportbotError):
     """Another process is writing to the same index."""
+
+
+class VectorStoreUnavailable(ReportbotError):
+    """The vector store (a Chroma server) cannot be reached; search falls back to BM25."""

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from index.errors import QueryError
+from index.errors import QueryError, VectorStoreUnavailable
 from index.sources import iso_date
 from index.store import Store, published_int
 from index.types import Chunk, Hit
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -50,9 +53,8 @@ class HybridSearcher:
             return []
         kw = (filters or Filters()).as_kwargs()
         s = self.settings
-        vector = self.store.embed_model.get_query_embedding(query)
         rankings = {
-            "dense": self.store.vectors.search(vector, max(k, s.dense_depth), **kw),  # type: ignore[arg-type]
+            "dense": self._dense(query, max(k, s.dense_depth), kw),
             "lexical": self.store.lexical.search(query, max(k, s.lexical_depth), **kw),  # type: ignore[arg-type]
         }
         weights = {"dense": s.dense_weight, "lexical": s.lexical_weight}
@@ -66,6 +68,18 @@ class HybridSearcher:
             self._recency_prior(scores, (filters or Filters()).as_of)
         best = sorted(scores, key=lambda c: scores[c], reverse=True)
         return self._hits(best, scores, ranks, k)
+
+    def _dense(
+        self, query: str, depth: int, kw: dict[str, int | str | None]
+    ) -> list[tuple[str, float]]:
+        """The dense ranking; empty while the vector store is unreachable (a Chroma server
+        restarting): the lexical ranking alone still finds and cites the reports."""
+        vector = self.store.embed_model.get_query_embedding(query)
+        try:
+            return self.store.vectors.search(vector, depth, **kw)  # type: ignore[arg-type]
+        except VectorStoreUnavailable as exc:
+            log.warning("%s Searching with BM25 alone until it answers.", exc)
+            return []
 
     def _recency_prior(self, scores: dict[str, float], as_of: str | None) -> None:
         """News questions are about this week: lift reports published in the

@@ -17,7 +17,7 @@ from index.errors import IndexBusyError, IndexMismatchError
 from index.lexical import LexicalIndex
 from index.settings import IndexSettings
 from index.types import Chunk, Document
-from index.vectors import VectorIndex, make_chroma_client
+from index.vectors import VectorIndex, describe_store, make_chroma_client
 
 
 def published_int(published: str | None) -> int:
@@ -54,8 +54,11 @@ class Store:
                 f"{built_with!r}, not {model!r}. Use the same REPORTBOT_EMBEDDING, or another "
                 "REPORTBOT_DATA_DIR to build a new index."
             )
-        client = chroma_client or make_chroma_client(settings)
-        self.vectors = VectorIndex(client, settings.collection, model)
+        # A client made here is closed by close(): Chroma caches an embedded index per path and
+        # process, so reopening later (after another process wrote) would read a stale one.
+        self._own_client = None if chroma_client is not None else make_chroma_client(settings)
+        client = chroma_client or self._own_client
+        self.vectors = VectorIndex(client, settings.collection, model, describe_store(settings))
         self.lexical = LexicalIndex(settings.data_dir / "lexical")
         self.duplicates = DuplicateIndex.for_settings(settings)  # syndicated copies
         # Writers take turns: a server ingests uploads while a feed follower polls.
@@ -231,6 +234,9 @@ class Store:
     def close(self) -> None:
         self.catalog.close()
         self.duplicates.close()
+        if self._own_client is not None and hasattr(self._own_client, "close"):
+            self._own_client.close()
+            self._own_client = None
         if self._writer_file is not None:
             self._writer_file.close()  # releases the lock
             self._writer_file = None

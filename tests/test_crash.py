@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
+import random
 import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,10 +18,13 @@ from pathlib import Path
 import chromadb
 import numpy as np
 import tantivy
+from tqdm import tqdm
 
 from index.chunking import chunk_document
+from index.embeddings import LocalOnnxEmbedding
 from index.ingest import Ingestor
 from index.search import HybridSearcher
+from index.settings import IndexSettings
 from index.store import Store
 from index.types import Document
 
@@ -183,3 +189,146 @@ def test_half_written_group_is_purged_at_open(
     assert reopened.catalog.get("half", ready_only=False) is None
     assert _counts(reopened) == (3, 3, 3)
     assert HybridSearcher(reopened).search("zq9999 half written", k=5)[0].document.doc_id != "half"
+
+
+# -- many kills at random points ---------------------------------------------------------------
+LOOP_REPORTS = 150
+LOOP_GROUP_CHUNKS = 10  # each report is one chunk: 15 groups, each one Store.write
+
+
+def _ingest_child(feed: str, data_dir: str, out: str) -> None:
+    """The ingest run in a forked child (the kill target); writes its report to ``out``."""
+    tqdm.set_lock(threading.RLock())  # tqdm's default, a multiprocessing lock, leaks when killed
+    settings = IndexSettings(  # type: ignore[call-arg]
+        _env_file=None, data_dir=Path(data_dir), ingest_group_chunks=LOOP_GROUP_CHUNKS
+    )
+    store = Store(settings, LocalOnnxEmbedding())
+    report = Ingestor(store).ingest([feed], progress=False)
+    store.close()
+    Path(out).write_text(json.dumps(report.as_json()))
+
+
+def _forkserver() -> multiprocessing.context.ForkServerContext:
+    """Children forked from a server that has imported the index once: a kill trial then costs
+    the model load (~1 s), not a fresh interpreter's imports (~8 s on a busy 2-core box)."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["index.ingest", "index.store", "index.embeddings", "chromadb"])
+    return ctx
+
+
+def _kill_trial(
+    ctx: multiprocessing.context.ForkServerContext,
+    args: tuple[str, str, str],
+    when: str,
+    target: int,
+    delay: float,
+) -> dict[str, int] | None:
+    """Run the ingest; SIGKILL it ``delay`` s after its start (``when="start"``), after
+    ``target`` documents are ready ("ready"), or after a group beyond them is being written
+    ("pending"). The catalog's states after the kill; None if the ingest finished first."""
+    catalog = Path(args[1]) / "catalog.sqlite"
+    proc = ctx.Process(target=_ingest_child, args=args, daemon=True)
+    proc.start()
+    try:
+        deadline = time.monotonic() + 120
+        while when != "start" and proc.is_alive():
+            states = _states(catalog)
+            if states.get("ready", 0) >= target and (when == "ready" or states.get("pending")):
+                break
+            assert time.monotonic() < deadline, f"the ingest never got to {when} {target}"
+            time.sleep(0.005)
+        time.sleep(delay)
+        if not proc.is_alive():
+            return None
+        proc.kill()  # SIGKILL: no cleanup, no atexit, no flush
+        proc.join(30)
+        assert proc.exitcode == -signal.SIGKILL
+        return _states(catalog)
+    finally:
+        if proc.is_alive():
+            proc.kill()
+        proc.join(30)
+
+
+def _doc_ids(chunk_ids: set[str]) -> set[str]:
+    return {cid.split(":", 1)[0] for cid in chunk_ids}
+
+
+def _assert_consistent(store: Store) -> set[str]:
+    """Catalog, Chroma and tantivy hold the same ready documents and chunks, each once."""
+    assert store.catalog.pending() == []
+    ready_docs = {d.doc_id for d in store.catalog.documents()}
+    chunks = store.catalog.ready_chunk_ids()
+    vector_ids, lexical_ids = store.vectors.all_chunk_ids(), store.lexical.all_chunk_ids()
+    assert _doc_ids(chunks) == ready_docs
+    assert _doc_ids(vector_ids) == ready_docs
+    assert _doc_ids(lexical_ids) == ready_docs
+    assert vector_ids == lexical_ids == chunks
+    # Counts equal to the id sets: no chunk is held twice (tantivy would allow it).
+    assert store.vectors.count() == store.lexical.count() == len(chunks)
+    assert store.catalog.count_ready_chunks() == len(chunks)
+    assert store.duplicates.count() == len(ready_docs)
+    if chunks:  # the dense index itself (not just Chroma's metadata) has every vector, once
+        vector = store.embed_model.get_query_embedding("officials counted people affected")
+        found = [cid for cid, _ in store.vectors.search(vector, len(chunks))]
+        assert len(found) == len(set(found)) and set(found) == chunks
+    assert store.repair() == {
+        "purged_docs": 0, "vectors_fixed": 0, "lexical_fixed": 0, "duplicates": 0,
+    }  # fmt: skip
+    return ready_docs
+
+
+def test_repeated_kills_at_random_points_always_leave_a_consistent_index(
+    embed_model: LocalOnnxEmbedding, tmp_path: Path
+) -> None:
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps(_report(i)) + "\n" for i in range(LOOP_REPORTS)))
+    data_dir, out = tmp_path / "data", tmp_path / "report.json"
+    settings = IndexSettings(_env_file=None, data_dir=data_dir)  # type: ignore[call-arg]
+    args = (str(feed), str(data_dir), str(out))
+    rng = random.Random(20240611)
+    # Where each kill lands, spread over the whole ingest (the last in its final group): while
+    # the child starts (model load, Store open), somewhere after N documents are ready
+    # (embedding or writing the next group), or while a group is being written (its documents
+    # pending: inside Chroma's or tantivy's write, or between them and the catalog).
+    targets = [*sorted(rng.sample(range(5, LOOP_REPORTS - 20), 5)), LOOP_REPORTS - 10]
+    whens = ["ready", "pending", "ready", "pending", "ready", "pending"]
+    plan = [("start", 0), *zip(whens[:3], targets[:3], strict=True), ("start", 0),
+            *zip(whens[3:], targets[3:], strict=True)]  # fmt: skip
+    delays = {"start": 1.5, "ready": 0.3, "pending": 0.08}  # at most, seconds
+    ctx = _forkserver()
+    ready: set[str] = set()
+    history: list[tuple[str, int, dict[str, int] | None, int]] = []
+    for when, target in plan:
+        at_kill = _kill_trial(ctx, args, when, target, rng.uniform(0.0, delays[when]))
+        assert at_kill is not None or when == "ready", f"the ingest ended before a {when} kill"
+        store = Store(settings, embed_model)  # opening repairs
+        try:
+            now = _assert_consistent(store)
+        finally:
+            store.close()
+        assert now >= ready, history  # a kill never loses documents that were ready before it
+        ready = now
+        history.append((when, target, at_kill, len(ready)))
+    assert 0 < len(ready) < LOOP_REPORTS, history
+    assert any(at_kill and at_kill.get("pending") for _, _, at_kill, _ in history), history
+
+    proc = ctx.Process(target=_ingest_child, args=args)
+    proc.start()
+    proc.join(120)
+    assert proc.exitcode == 0
+    report = json.loads(out.read_text())
+    assert report["failed"] == []
+    assert set(report["unchanged"]) >= ready
+    assert len(report["added"]) + len(report["unchanged"]) == LOOP_REPORTS
+    store = Store(settings, embed_model)
+    try:
+        everything = _assert_consistent(store)
+        assert everything == {f"r{i:04d}" for i in range(LOOP_REPORTS)}
+        assert store.vectors.count() == store.lexical.count() == LOOP_REPORTS
+        searcher = HybridSearcher(store)
+        for i in (0, 77, LOOP_REPORTS - 1):
+            hits = searcher.search(f"zq{i:04d}", k=1)
+            assert hits[0].document.doc_id == f"r{i:04d}"
+    finally:
+        store.close()

@@ -14,12 +14,13 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.frontends.chat_common import protect_secrets
 from bot.frontends.library import Library, LibraryError, document_json
 from bot.frontends.openai_compat import OpenAICompat
 from bot.service import App
-from index.errors import ReportbotError
+from index.errors import ReportbotError, VectorStoreUnavailable
 from index.search import Filters
 
 log = logging.getLogger("reportbot.api")
@@ -97,8 +98,10 @@ def require_token(app: App) -> Any:
         if not token:
             return
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        # Constant time, on bytes: the header as sent (Starlette decodes it as Latin-1, so this
+        # gives back the client's UTF-8) against the token's UTF-8, so any token works.
         if scheme.lower() != "bearer" or not secrets.compare_digest(
-            given.strip().encode(), token.encode()
+            given.strip().encode("latin-1"), token.encode()
         ):
             raise HTTPException(
                 401,
@@ -122,6 +125,8 @@ def _install_error_handlers(api: FastAPI) -> None:
     async def refused(request: Request, exc: ReportbotError) -> Response:
         if isinstance(exc, LibraryError):
             return error_response(exc.status, str(exc), exc.kind)
+        if isinstance(exc, VectorStoreUnavailable):  # a Chroma server away: try again later
+            return error_response(503, str(exc), "vector_store_unavailable", **{"Retry-After": "5"})
         return error_response(500, str(exc), "reportbot_error")
 
     @api.exception_handler(Exception)
@@ -131,22 +136,41 @@ def _install_error_handlers(api: FastAPI) -> None:
 
 
 class UploadLimit:
-    """Refuses an oversized upload from its Content-Length, before the body is read."""
+    """Refuses an oversized upload from its Content-Length, before the body is read, and
+    stops reading one sent without it (chunked) as soon as it passes the limit: the form
+    parser would otherwise spool the whole body to disk before any per-file check."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
         self.limit = limit
+        self.framed = limit + 64 * 1024  # multipart framing
+
+    def _too_big(self, size: str) -> str:
+        return (
+            f"the upload is {size} bytes, over the limit of {self.limit:,} "
+            "bytes per request (REPORTBOT_MAX_UPLOAD_BYTES)"
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == UPLOAD_PATH:
             length = dict(scope["headers"]).get(b"content-length", b"")
-            if length.isdigit() and int(length) > self.limit + 64 * 1024:  # multipart framing
-                message = (
-                    f"the upload is {int(length):,} bytes, over the limit of {self.limit:,} "
-                    "bytes per request (REPORTBOT_MAX_UPLOAD_BYTES)"
-                )
-                await error_response(413, message)(scope, receive, send)
+            if length.isdigit() and int(length) > self.framed:
+                await error_response(413, self._too_big(f"{int(length):,}"))(scope, receive, send)
                 return
+            received = 0
+
+            async def counted() -> Message:
+                nonlocal received
+                message = await receive()
+                received += len(message.get("body", b""))
+                if received > self.framed:
+                    raise LibraryError(
+                        self._too_big("more than " + f"{self.framed:,}"), 413, "payload_too_large"
+                    )
+                return message
+
+            await self.app(scope, counted, send)
+            return
         await self.app(scope, receive, send)
 
 
@@ -166,6 +190,8 @@ def _api_routes(app: App, library: Library) -> APIRouter:
     async def upload(request: Request) -> Response:
         try:
             form = await request.form(max_files=50, max_fields=50)
+        except LibraryError:  # UploadLimit stopped an oversized body
+            raise
         except Exception as exc:  # malformed multipart: say so instead of a 500
             raise LibraryError(f"could not read the upload: {exc}") from exc
         files = [v for _, v in form.multi_items() if isinstance(v, UploadFile)]
@@ -234,6 +260,8 @@ def _not_found(api: FastAPI) -> None:
 
 def create_api(app: App, library: Library | None = None) -> FastAPI:
     """The FastAPI app with every endpoint; the web UI is mounted on it by the server."""
+    if app.settings.api_token or app.settings.openai_api_key:  # never in any log record
+        protect_secrets(app.settings.api_token, app.settings.openai_api_key)
     library = library or Library(app)
     api = FastAPI(
         title="reportbot",
@@ -247,7 +275,13 @@ def create_api(app: App, library: Library | None = None) -> FastAPI:
 
     @api.get("/healthz")
     def healthz() -> dict[str, object]:
-        return {"status": "ok", "mode": app.service.mode, "documents": len(library.documents())}
+        health: dict[str, object] = {
+            "status": "ok", "mode": app.service.mode, "documents": len(library.documents())
+        }  # fmt: skip
+        problem = app.store.vectors.unavailable()
+        if problem:  # still answering, from BM25 alone: degraded, not down
+            health.update(status="degraded", vector_store=problem)
+        return health
 
     api.include_router(_api_routes(app, library))
     api.include_router(_v1_routes(app))

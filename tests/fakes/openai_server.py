@@ -44,7 +44,10 @@ class Reply:
     malformed: bool = False  # a body (or SSE event) that is not valid JSON
     deltas: list[str] | None = None  # how a streamed reply is cut (default: word by word)
     error_after: int | None = None  # streaming: an SSE error event after this many deltas
-    drop_after: int | None = None  # streaming: cut the connection after this many deltas
+    # Cut the connection after this many deltas (streaming) or halfway through the body.
+    drop_after: int | None = None
+    stall_after: int | None = None  # streaming: go silent after this many deltas ...
+    stall: float = 0.0  # ... for this long (longer than the client's read timeout), then cut
     headers: dict[str, str] = field(default_factory=dict)  # e.g. {"retry-after-ms": "10"}
 
     def text(self, body: dict[str, Any]) -> str:
@@ -79,12 +82,22 @@ def hashed_embedding(text: str, dims: int = 64) -> list[float]:
     return [v / norm for v in vec]
 
 
+Script = Callable[[Recorded], Reply | None]
+
+
 class FakeOpenAI:
-    """``with FakeOpenAI() as fake: fake.queue("An answer [1]."); OpenAI(base_url=fake.url)``"""
+    """``with FakeOpenAI() as fake: fake.queue("An answer [1]."); OpenAI(base_url=fake.url)``
+
+    Replies come from the queue, in order; when it is empty, from ``script`` (if set), which
+    picks each reply from the request itself: under concurrent load, which request gets which
+    queued reply is a race, but a script can key on the question or on the client's
+    ``x-stainless-retry-count`` header (a 429 on the first attempt, an answer on the retry).
+    """
 
     def __init__(self, models: tuple[str, ...] = ("fake-model",)) -> None:
         self.models = models
         self.replies: deque[Reply] = deque()
+        self.script: Script | None = None
         self.requests: list[Recorded] = []
         self._stopping = threading.Event()
         self._lock = threading.Lock()
@@ -111,6 +124,7 @@ class FakeOpenAI:
         with self._lock:
             self.replies.clear()
             self.requests.clear()
+            self.script = None
 
     def start(self) -> FakeOpenAI:
         self._thread.start()
@@ -131,7 +145,10 @@ class FakeOpenAI:
     def _record(self, recorded: Recorded) -> Reply | None:
         with self._lock:
             self.requests.append(recorded)
-            return self.replies.popleft() if self.replies else None
+            if self.replies:
+                return self.replies.popleft()
+            script = self.script
+        return script(recorded) if script is not None else None
 
 
 class _Server(ThreadingHTTPServer):
@@ -202,6 +219,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._stream(reply, body)
         elif reply.malformed:
             self._raw(200, b'{"id": "chatcmpl-fake", "choices": [{"message": ', reply.headers)
+        elif reply.drop_after is not None:  # a body cut halfway: the length says more comes
+            data = json.dumps(_completion(reply.text(body), body)).encode()
+            self._raw(200, data, reply.headers, send=len(data) // 2)
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
         else:
             self._json(200, _completion(reply.text(body), body), reply.headers)
 
@@ -228,6 +250,11 @@ class _Handler(BaseHTTPRequestHandler):
             if reply.drop_after is not None and i == reply.drop_after:
                 self.wfile.write(b'400\r\ndata: {"trunc')  # a chunk that never completes
                 self.wfile.flush()
+                self.connection.shutdown(socket.SHUT_RDWR)
+                self.close_connection = True
+                return
+            if reply.stall_after is not None and i == reply.stall_after:
+                self.server.fake._stopping.wait(reply.stall)
                 self.connection.shutdown(socket.SHUT_RDWR)
                 self.close_connection = True
                 return
@@ -266,14 +293,21 @@ class _Handler(BaseHTTPRequestHandler):
                  "code": "invalid_api_key" if status == 401 else None}  # fmt: skip
         self._json(status, {"error": error}, headers)
 
-    def _raw(self, status: int, data: bytes, headers: dict[str, str] | None = None) -> None:
+    def _raw(
+        self,
+        status: int,
+        data: bytes,
+        headers: dict[str, str] | None = None,
+        send: int | None = None,
+    ) -> None:
+        """A response with ``data``'s length, of which only ``send`` bytes are sent if given."""
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(data)
+        self.wfile.write(data if send is None else data[:send])
         self.wfile.flush()
 
 
