@@ -103,12 +103,13 @@ class SlackBot:
                 settings.slack_signing_secret,
             )
         ]
-        protect_secrets(*secrets)
+        protect_secrets(*secrets, settings.openai_api_key)
         bot_token, self._app_token, signing_secret = secrets
         self.service, self.settings = service, settings
         self.allowed = set(settings.slack_allowed_channels)
         self.limiter = RateLimiter(settings.chat_rate_limit, settings.chat_rate_window)
         self._refused, self._warned, self._threads = BoundedSet(), BoundedSet(), BoundedSet()
+        self._events = BoundedSet()  # event_ids handled: Slack re-sends one whose ack was late
         self._locks: weakref.WeakValueDictionary[str, threading.Lock] = (
             weakref.WeakValueDictionary()
         )
@@ -138,14 +139,30 @@ class SlackBot:
             return self.settings.slack_allow_dms
         return not self.allowed or channel in self.allowed
 
-    def _on_mention(self, event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    def _redelivered(self, body: dict[str, Any]) -> bool:
+        """A retry (X-Slack-Retry-Num, or a Socket Mode retry_attempt) of an event seen before."""
+        event_id = body.get("event_id")
+        if event_id and not self._events.add(event_id):
+            log.info("ignoring a re-delivery of Slack event %s", event_id)
+            return True
+        return False
+
+    def _on_mention(
+        self, event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        if self._redelivered(body):
+            return
         channel, root = event["channel"], event.get("thread_ts") or event["ts"]
         self._handle(client, event, root, f"slack:{channel}:{root}", context.bot_user_id)
 
-    def _on_message(self, event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    def _on_message(
+        self, event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
         """Direct messages, and replies in the threads the bot answers in."""
         if event.get("subtype") or event.get("bot_id"):
             return  # edits, joins, other bots (and ourselves)
+        if self._redelivered(body):
+            return
         channel, thread = event["channel"], event.get("thread_ts")
         if event.get("channel_type") == "im":
             cid = f"slack:{channel}:{thread}" if thread else f"slack:{channel}"

@@ -9,15 +9,18 @@ import logging
 import secrets
 import signal
 import weakref
+from collections.abc import Callable, Coroutine
+from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
 from telegram import LinkPreviewOptions, Message, MessageEntity, Update
 from telegram.constants import ChatAction, ChatType
-from telegram.error import NetworkError, TelegramError
+from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
+    BaseRateLimiter,
     CommandHandler,
     ContextTypes,
     MessageHandler,
@@ -55,6 +58,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 MAX_SOURCES_LISTED = 50
 Context = ContextTypes.DEFAULT_TYPE
+FLOOD_RETRIES = 3
 
 
 def _esc(text: str) -> str:
@@ -113,6 +117,39 @@ def _help_html(username: str | None) -> str:
     )
 
 
+class RetryOnFlood(BaseRateLimiter[None]):
+    """A call Telegram refuses with "retry after N" (its flood control, hit by a burst of
+    replies: ~1 message/s per chat, 20/min per group) waits N s and is sent again, so the
+    answer is delivered late rather than lost."""
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        for attempt in range(FLOOD_RETRIES + 1):
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                if attempt == FLOOD_RETRIES:
+                    raise
+                # PTB's own AIORateLimiter reads this too: `retry_after` warns until PTB 23.
+                delay = exc._retry_after.total_seconds()
+                log.warning("Telegram flood control on %s: retrying in %.0f s", endpoint, delay)
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
+
+
 class TelegramBot:
     """Handlers for one bot token; ``application`` is the python-telegram-bot Application."""
 
@@ -122,7 +159,8 @@ class TelegramBot:
         token = settings.telegram_token.get_secret_value()
         secret = settings.telegram_webhook_secret
         self.webhook_secret = secret.get_secret_value() if secret else secrets.token_urlsafe(32)
-        protect_secrets(token, self.webhook_secret)  # before the Bot logs its URL
+        # Before the Bot logs its URL (which holds the token); the LLM's key too.
+        protect_secrets(token, self.webhook_secret, settings.openai_api_key)
         self.service, self.settings = service, settings
         self.allowed = set(settings.telegram_allowed_chats)
         self.limiter = RateLimiter(settings.chat_rate_limit, settings.chat_rate_window)
@@ -131,7 +169,7 @@ class TelegramBot:
         builder = Application.builder().token(token).base_url(settings.telegram_api_url)
         if settings.telegram_webhook_url:
             builder = builder.updater(None)
-        self.application = builder.concurrent_updates(8).build()
+        self.application = builder.concurrent_updates(8).rate_limiter(RetryOnFlood()).build()
         app = self.application
         app.add_handler(TypeHandler(Update, self._gate), group=-1)
         app.add_handler(CommandHandler(["start", "help"], self._help))
@@ -309,7 +347,12 @@ class TelegramBot:
 
     def run(self) -> None:
         """Until Ctrl+C: a webhook server if REPORTBOT_TELEGRAM_WEBHOOK_URL is set, else polling."""
-        if self.settings.telegram_webhook_url:
-            asyncio.run(self._serve_webhook())
-        else:
-            self.application.run_polling(allowed_updates=[Update.MESSAGE])
+        try:
+            if self.settings.telegram_webhook_url:
+                asyncio.run(self._serve_webhook())
+            else:
+                self.application.run_polling(allowed_updates=[Update.MESSAGE])
+        except InvalidToken:  # its message quotes the token: never let it reach a traceback
+            raise ConfigError(
+                "Telegram rejected the bot token: check REPORTBOT_TELEGRAM_TOKEN with @BotFather"
+            ) from None

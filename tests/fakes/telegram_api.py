@@ -3,7 +3,8 @@
 Real HTTP (aiohttp, in the test's event loop), so the real python-telegram-bot client is
 exercised: getMe, deleteWebhook, setWebhook, getUpdates (long polling, ~0.2 s when empty),
 sendChatAction and sendMessage. Requests are form-encoded with every value a string (nested
-objects as JSON), as PTB sends them.
+objects as JSON), as PTB sends them. Flood control is scripted: ``flood("sendMessage", 2)``
+answers the next two calls 429 with ``retry_after``, as Telegram does during a burst.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import itertools
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -25,6 +26,8 @@ class Call:
 
     method: str
     params: dict[str, Any]
+    status: int = 200
+    at: float = field(default_factory=time.monotonic)  # when the fake received it
 
     @property
     def chat_id(self) -> int | None:
@@ -61,6 +64,7 @@ class FakeBotAPI:
         }
         self.calls: list[Call] = []
         self.unauthorized = 0
+        self._floods: dict[str, list[int]] = {}
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(100)
@@ -124,10 +128,24 @@ class FakeBotAPI:
         self._updates.append(update)
         return update
 
+    def flood(self, method: str, times: int = 1, retry_after: int = 1) -> None:
+        """The next ``times`` calls of ``method`` get 429 "Too Many Requests: retry after N"."""
+        self._floods.setdefault(method, []).extend([retry_after] * times)
+
+    @property
+    def pending(self) -> int:
+        """Updates queued and not yet confirmed by a getUpdates offset."""
+        return len(self._updates)
+
     # -- what the bot did -------------------------------------------------------------------
 
     def sent(self, chat_id: int | None = None, method: str = "sendMessage") -> list[Call]:
-        return [c for c in self.calls if c.method == method and chat_id in (None, c.chat_id)]
+        """Successful calls of ``method`` (to ``chat_id``)."""
+        return [
+            c
+            for c in self.calls
+            if c.method == method and c.status == 200 and chat_id in (None, c.chat_id)
+        ]
 
     async def wait_for(
         self, predicate: Callable[[FakeBotAPI], bool], timeout: float = 20.0
@@ -160,6 +178,19 @@ class FakeBotAPI:
             params = await request.json()
         else:
             params = {k: _decode(str(v)) for k, v in (await request.post()).items()}
+        floods = self._floods.get(method)
+        if floods:
+            retry_after = floods.pop(0)
+            self.calls.append(Call(method, params, 429))
+            return web.json_response(
+                {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": f"Too Many Requests: retry after {retry_after}",
+                    "parameters": {"retry_after": retry_after},
+                },
+                status=429,
+            )
         self.calls.append(Call(method, params))
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
@@ -185,7 +216,7 @@ class FakeBotAPI:
         self._updates = [u for u in self._updates if u["update_id"] >= offset]
         if not self._updates:
             await asyncio.sleep(0.2)  # a long poll that found nothing; the client must not spin
-        return list(self._updates)
+        return self._updates[: int(params.get("limit") or 100)]  # Telegram's cap: 100
 
     async def _api_sendMessage(self, params: dict[str, Any]) -> Any:
         chat_id = int(params["chat_id"])
