@@ -115,6 +115,7 @@ class LLMAnswerer:
         except Exception as exc:
             yield self._unavailable(request, exc)
             return
+        gate = CheckedSentences(source_citations(request.hits))
         try:
             iterator = iter(events)
             while True:
@@ -128,13 +129,16 @@ class LLMAnswerer:
                     return
                 if delta:
                     parts.append(delta)
-                    yield delta
+                    if checked := gate.feed(delta):
+                        yield checked
         finally:
             with contextlib.suppress(Exception):
                 events.close()  # also when the consumer stops early
         if not "".join(parts).strip():
             yield self._unavailable(request, MalformedReply("empty reply"))
             return
+        if checked := gate.finish():
+            yield checked
         yield self._finish(request, "".join(parts))
 
     def condense(self, question: str, history: list[tuple[str, str]]) -> str:
@@ -211,6 +215,49 @@ class LLMAnswerer:
         if not citations:  # no sentence is grounded in a source: treat as "not found"
             return Answer(NOT_FOUND, True, [], "llm", verification, notice)
         return Answer(final, False, citations, "llm", verification, notice)
+
+
+class CheckedSentences:
+    """What a generated stream may show before the final answer: whole sentences that the
+    verifier keeps, so an unsupported figure never appears, not even for a moment.
+
+    A sentence is let through once the next one has begun (its [n] markers are in by then);
+    the final, fully verified Answer replaces the streamed text anyway.
+    """
+
+    def __init__(self, citations: list[Citation]) -> None:
+        self.citations = citations
+        self.text = ""
+        self.shown = 0  # sentences already let through (or held back)
+        self.started = False  # something was shown
+        self.new_line = False  # the last thing shown ends a line
+
+    def feed(self, delta: str) -> str:
+        self.text += delta
+        sentences = answer_sentences(self.text)
+        # Wait while the last piece is only a marker or a bracket ("[", "[1"): it may still
+        # belong to the sentence before it.
+        if not sentences or not re.search(r"[^\W\d_]", MARKER.sub("", sentences[-1])):
+            return ""
+        return self._release(sentences[self.shown : -1])
+
+    def finish(self) -> str:
+        return self._release(answer_sentences(self.text)[self.shown :])
+
+    def _release(self, sentences: list[str]) -> str:
+        self.shown += len(sentences)
+        out = ""
+        for sentence in sentences:
+            if sentence == "\n":
+                if self.started:
+                    out += "\n"
+                    self.new_line = True
+                continue
+            kept, _ = verify(sentence, self.citations)
+            if kept:
+                out += ("" if not self.started or self.new_line else " ") + kept
+                self.started, self.new_line = True, False
+        return out
 
 
 def source_citations(hits: list[Hit]) -> list[Citation]:

@@ -282,32 +282,61 @@ def test_an_unreachable_server_falls_back(llm_app: Callable[..., App]) -> None:
     assert answer.notice is not None and "unreachable" in answer.notice
 
 
-def test_streaming_yields_deltas_then_the_verified_answer(
+def test_streaming_shows_checked_sentences_then_the_verified_answer(
     llm_app: Callable[..., App], fake: FakeOpenAI
 ) -> None:
     app = llm_app()
-    fake.queue(Reply(citing("2,825 foreigners, including 476 women, have been deported [{n}].",
-                            "2,825")))  # fmt: skip
+    fake.queue(
+        Reply(
+            citing(
+                "2,825 foreigners, including 476 women, have been deported [{n}]. "
+                "Another 9,999 are held in camps [{n}]. The crackdown continues [{n}].",
+                "2,825",
+            )
+        )
+    )
     items = list(app.service.stream(QUESTION))
     answer = final(items)
     deltas = [i for i in items if isinstance(i, str)]
-    assert len(deltas) >= 5
-    assert "".join(deltas).strip().startswith("2,825 foreigners, including 476 women")
+    # Sentence by sentence, each checked before it is shown: the invented figure never is.
+    assert len(deltas) >= 2
+    assert deltas[0].startswith("2,825 foreigners, including 476 women, have been deported [")
+    assert not any("9,999" in d for d in deltas)
+    shown = "".join(deltas)
+    assert re.fullmatch(
+        r"2,825 foreigners.* deported \[\d\]\. The crackdown continues \[\d\]\.", shown
+    )
+    assert "9,999" not in answer.answer and answer.verification.unsupported
     assert answer.mode == "llm" and answer.citations[0].quote == SENTENCE_2825
     assert answer.conversation_id is not None
 
 
+def test_checked_sentences_wait_for_markers_split_across_deltas() -> None:
+    from bot.llm import CheckedSentences
+    from bot.types import Citation
+
+    source = Citation(n=1, doc_id="d", title="T", url=None, source=None, published=None,
+                      quote="Police said 2,825 were deported.", start=0, end=30)  # fmt: skip
+    gate = CheckedSentences([source])
+    shown = [gate.feed(d) for d in ["Police deported 2,825 people. [", "1] Then 7", "00 more [1]."]]
+    shown.append(gate.finish())
+    assert shown[0] == ""  # "[" may still be this sentence's marker
+    assert shown[1] == "Police deported 2,825 people. [1]"
+    assert shown[2] == "" and shown[3] == ""  # "700 more" is not in the source: never shown
+
+
 @pytest.mark.parametrize(
-    "failure", [{"drop_after": 3}, {"error_after": 3}, {"malformed": True}], ids=str
+    "failure", [{"drop_after": 6}, {"error_after": 6}, {"malformed": True}], ids=str
 )
 def test_a_stream_that_breaks_midway_ends_with_the_fallback(
     llm_app: Callable[..., App], fake: FakeOpenAI, failure: dict[str, Any]
 ) -> None:
     app = llm_app()
-    fake.queue(Reply("2,825 foreigners, including 476 women, have been deported [1].", **failure))
+    reply = "Deportations continue [{n}]. Officials said 2,825 foreigners were deported [{n}]."
+    fake.queue(Reply(citing(reply, "2,825"), **failure))
     items = list(app.service.stream(QUESTION))
     answer = final(items)
-    assert len(items) > 2  # some deltas came through before the break
+    assert len(items) >= 2  # the first checked sentence came through before the break
     assert answer.mode == "extractive" and DEPORTED in answer.answer
     assert answer.notice is not None and "unavailable" in answer.notice
 

@@ -32,7 +32,7 @@ from bot.frontends.chat_common import (
 from bot.frontends.telegram import MESSAGE_LIMIT, SECRET_HEADER, TelegramBot, render_html
 from bot.service import App, build_app
 from bot.types import Answer, Citation
-from tests.fakes.chat_service import BrokenService
+from tests.fakes.chat_service import BrokenService, FixedService
 from tests.fakes.telegram_api import FakeBotAPI
 
 TOKEN = "123456:AAH-test-token-0123456789abcdef"
@@ -232,22 +232,20 @@ def test_rate_limiter_window_slides() -> None:
 
 
 def test_a_long_answer_is_split_into_messages_with_whole_tags(
-    make_app: Callable[..., App], report: Path, tmp_path: Path
+    make_app: Callable[..., App], report: Path
 ) -> None:
     waves = ", ".join(
         f"in wave number {i} from the province of Kampot and Kandal" for i in range(80)
     )
-    long_report = tmp_path / "long.txt"
-    long_report.write_text(
-        "---\ntitle: Waves & <Figures>\nsource: Wire\ndate: 2025-10-17\n"
-        "url: https://example.com/waves?a=1&b=2\n---\n"
-        f"The committee said that 2,825 foreigners were deported {waves}.\nOther sentence here.\n",
-        encoding="utf-8",
-    )
-    app = make_app([report, long_report])
+    sentence = f"The committee said that 2,825 foreigners were deported {waves}."
+    cited = Citation(n=1, doc_id="long", title="Waves & <Figures>", source="Wire",
+                     url="https://example.com/waves?a=1&b=2", published="2025-10-17",
+                     quote=sentence, start=0, end=len(sentence))  # fmt: skip
+    long_answer = Answer(f"{sentence} [1]", False, [cited], "extractive")
+    app = make_app([report])
 
     async def scenario() -> FakeBotAPI:
-        async with FakeBotAPI(TOKEN) as api, polling(make_bot(app, api)):
+        async with FakeBotAPI(TOKEN) as api, polling(make_bot(app, api, FixedService(long_answer))):
             api.message("How many foreigners were deported in wave number 7 from Kampot?", 5)
             await api.wait_sent(2, 5)
             await asyncio.sleep(0.3)
@@ -257,8 +255,7 @@ def test_a_long_answer_is_split_into_messages_with_whole_tags(
     assert len(sent) == 2
     assert all(c.params["parse_mode"] == "HTML" for c in sent)
     assert all(utf16_len(c.text) <= MESSAGE_LIMIT and balanced(c.text) for c in sent)
-    sentence = f"The committee said that 2,825 foreigners were deported {waves}. [1]"
-    assert " ".join(c.text for c in sent).startswith(sentence)  # cut between words, none lost
+    assert " ".join(c.text for c in sent).startswith(f"{sentence} [1]")  # cut between words
     assert "<b>Sources</b>" in sent[1].text
     assert (
         '<a href="https://example.com/waves?a=1&amp;b=2">Waves &amp; &lt;Figures&gt;</a>'

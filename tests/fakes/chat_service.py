@@ -1,9 +1,10 @@
-"""ChatService doubles for front-end tests: one that fails, one that is slow (wraps the real)."""
+"""ChatService doubles for front-end tests: one that fails, one that is slow, one fixed answer."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 
 from bot.engine import ChatService
 from bot.types import Answer
@@ -66,3 +67,33 @@ class SlowService:
 
     def documents(self) -> list[Document]:
         return self.service.documents()
+
+
+class FixedService:
+    """Every question gets the same answer (to test how a front end renders a given one)."""
+
+    mode = "extractive"
+
+    def __init__(self, answer: Answer) -> None:
+        self.fixed = answer
+
+    def answer(
+        self, question: str, conversation_id: str | None = None, filters: Filters | None = None
+    ) -> Answer:
+        return replace(self.fixed, conversation_id=conversation_id or "fixed")
+
+    def stream(
+        self, question: str, conversation_id: str | None = None, filters: Filters | None = None
+    ) -> Iterator[str | Answer]:
+        answer = self.answer(question, conversation_id, filters)
+        yield answer.answer
+        yield answer
+
+    def reset(self, conversation_id: str) -> None:
+        pass
+
+    def knows(self, conversation_id: str) -> bool:
+        return conversation_id == "fixed"
+
+    def documents(self) -> list[Document]:
+        return []
