@@ -489,6 +489,32 @@ def test_an_upload_without_a_length_is_cut_off_at_the_limit(
     assert not uploads.exists() or not any(uploads.iterdir())
 
 
+def test_oversized_question_bodies_are_refused_before_they_are_parsed(
+    make_app: Callable[..., App], serve: Callable[[App], ServerThread]
+) -> None:
+    from bot.frontends.api import JSON_LIMIT
+
+    app = make_app()
+    huge = "deported " * (JSON_LIMIT // 9 + 10)
+    with httpx.Client(base_url=serve(app).url, timeout=60) as api:
+        declared = api.post("/api/ask", json={"question": huge})
+        assert declared.status_code == 413, declared.text
+        assert "request body" in _error(declared) and f"{JSON_LIMIT:,}" in _error(declared)
+
+        def chunked() -> Iterator[bytes]:  # no Content-Length: counted as it arrives
+            yield b'{"model": "reportbot", "messages": [{"role": "user", "content": "'
+            for _ in range(JSON_LIMIT // 50_000 + 2):
+                yield b"x" * 50_000
+            yield b'"}]}'
+
+        streamed = api.post(
+            "/v1/chat/completions", content=chunked(), headers={"content-type": "application/json"}
+        )
+        assert streamed.status_code == 413, streamed.text
+        ok = api.post("/api/ask", json={"question": "How many foreigners were deported?"})
+        assert ok.status_code == 200 and "2,825" in ok.json()["answer"]
+
+
 def test_the_api_token_is_compared_in_constant_time_and_only_as_a_bearer_header(
     make_app: Callable[..., App], serve: Callable[[App], ServerThread]
 ) -> None:

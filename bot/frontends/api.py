@@ -27,6 +27,7 @@ log = logging.getLogger("reportbot.api")
 
 Date = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 UPLOAD_PATH = "/api/documents"
+JSON_LIMIT = 1_000_000  # a question with its conversation, as JSON
 SOMETHING_WRONG = "Something went wrong while answering; the server log has the details."
 _TYPES = {
     400: "invalid_request_error",
@@ -135,43 +136,74 @@ def _install_error_handlers(api: FastAPI) -> None:
         return error_response(500, SOMETHING_WRONG)
 
 
-class UploadLimit:
-    """Refuses an oversized upload from its Content-Length, before the body is read, and
+class BodyLimit:
+    """Refuses an oversized request body from its Content-Length, before it is read, and
     stops reading one sent without it (chunked) as soon as it passes the limit: the form
-    parser would otherwise spool the whole body to disk before any per-file check."""
+    parser would otherwise spool a whole upload to disk before any per-file check, and a
+    JSON body is parsed in memory. Uploads may be ``limit`` bytes; questions (``/api/ask``,
+    ``/v1/chat/completions`` with their history) ``JSON_LIMIT``."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
         self.limit = limit
-        self.framed = limit + 64 * 1024  # multipart framing
 
-    def _too_big(self, size: str) -> str:
-        return (
-            f"the upload is {size} bytes, over the limit of {self.limit:,} "
-            "bytes per request (REPORTBOT_MAX_UPLOAD_BYTES)"
+    def _too_big(self, size: str, limit: int, what: str) -> str:
+        return f"the {what} is {size} bytes, over the limit of {limit:,} bytes per request" + (
+            " (REPORTBOT_MAX_UPLOAD_BYTES)" if what == "upload" else ""
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == UPLOAD_PATH:
-            length = dict(scope["headers"]).get(b"content-length", b"")
-            if length.isdigit() and int(length) > self.framed:
-                await error_response(413, self._too_big(f"{int(length):,}"))(scope, receive, send)
-                return
-            received = 0
-
-            async def counted() -> Message:
-                nonlocal received
-                message = await receive()
-                received += len(message.get("body", b""))
-                if received > self.framed:
-                    raise LibraryError(
-                        self._too_big("more than " + f"{self.framed:,}"), 413, "payload_too_large"
-                    )
-                return message
-
-            await self.app(scope, counted, send)
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+            await self.app(scope, receive, send)
             return
-        await self.app(scope, receive, send)
+        upload = scope["path"] == UPLOAD_PATH
+        if not upload and not scope["path"].startswith(("/api/", "/v1/")):
+            await self.app(scope, receive, send)  # the web UI's own routes
+            return
+        limit, what = (self.limit, "upload") if upload else (JSON_LIMIT, "request body")
+        framed = limit + 64 * 1024 if upload else limit  # multipart framing
+        length = dict(scope["headers"]).get(b"content-length", b"")
+        if length.isdigit() and int(length) > framed:
+            too_big = self._too_big(f"{int(length):,}", limit, what)
+            await error_response(413, too_big, "payload_too_large")(scope, receive, send)
+            return
+        if not upload:  # small: read it here, then hand it on (or refuse it whole)
+            await self._buffered(scope, receive, send, framed)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > framed:
+                too_big = self._too_big(f"more than {framed:,}", limit, what)
+                raise LibraryError(too_big, 413, "payload_too_large")
+            return message
+
+        await self.app(scope, counted, send)
+
+    async def _buffered(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        messages: list[Message] = []
+        received = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            received += len(message.get("body", b""))
+            if received > limit:
+                text = self._too_big(f"more than {limit:,}", limit, "request body")
+                await error_response(413, text, "payload_too_large")(scope, receive, send)
+                return
+            messages.append(message)
+            if not message.get("more_body"):
+                break
+        replay = iter(messages)
+
+        async def replayed() -> Message:
+            return next(replay, None) or await receive()
+
+        await self.app(scope, replayed, send)
 
 
 def _api_routes(app: App, library: Library) -> APIRouter:
@@ -190,7 +222,7 @@ def _api_routes(app: App, library: Library) -> APIRouter:
     async def upload(request: Request) -> Response:
         try:
             form = await request.form(max_files=50, max_fields=50)
-        except LibraryError:  # UploadLimit stopped an oversized body
+        except LibraryError:  # BodyLimit stopped an oversized body
             raise
         except Exception as exc:  # malformed multipart: say so instead of a 500
             raise LibraryError(f"could not read the upload: {exc}") from exc
@@ -270,7 +302,7 @@ def create_api(app: App, library: Library | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
-    api.add_middleware(UploadLimit, limit=app.settings.max_upload_bytes)
+    api.add_middleware(BodyLimit, limit=app.settings.max_upload_bytes)
     _install_error_handlers(api)
 
     @api.get("/healthz")
