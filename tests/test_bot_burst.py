@@ -13,29 +13,25 @@ import asyncio
 import json
 import logging
 import random
-import socket
-import threading
 import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 import pytest
-import uvicorn
 from pydantic import SecretStr
 from slack_sdk.signature import SignatureVerifier
 
 from bot.frontends.chat_common import RATE_LIMITED
-from bot.frontends.slack import EVENTS_PATH, SlackBot
+from bot.frontends.slack import SlackBot
 from bot.frontends.telegram import TelegramBot
 from bot.service import App, build_app
 from tests.fakes.slack_api import Call as SlackCall
-from tests.fakes.slack_api import FakeSlack
-from tests.fakes.telegram_api import Call, FakeBotAPI
+from tests.fakes.slack_api import FakeSlack, serve_events
+from tests.fakes.telegram_api import Call, FakeBotAPI, polling
 
 LIMIT = 5  # questions per user per window, small so the burst crosses it
 WINDOW = 3600.0  # nothing slides out of the window during the test
@@ -107,21 +103,6 @@ def telegram_burst(api: FakeBotAPI) -> dict[int, int]:
             update = api.message(text, chat_id=user, user_id=user)
         senders[update["message"]["message_id"]] = user
     return senders
-
-
-@asynccontextmanager
-async def polling(bot: TelegramBot) -> AsyncIterator[None]:
-    """Long polling as in production; leaving waits for every handler still running."""
-    application = bot.application
-    assert application.updater is not None
-    async with application:
-        await application.start()
-        await application.updater.start_polling(poll_interval=0, timeout=1)
-        try:
-            yield
-        finally:
-            await application.updater.stop()
-            await application.stop()
 
 
 def telegram_kind(call: Call) -> str:
@@ -219,25 +200,6 @@ SLACK_PLAN = {
 RETRIED = {"U7": 3, "U6": 2}
 
 
-@contextmanager
-def http_server(bot: SlackBot) -> Iterator[str]:
-    """The bot's ASGI app (as `reportbot slack` serves it in HTTP mode) on a free port."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(bot.asgi_app(), log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}{EVENTS_PATH}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
-
-
 def signed_post(url: str, body: bytes, retry: int = 0) -> int:
     ts = str(int(time.time()))
     signature = SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=ts, body=body)
@@ -321,7 +283,7 @@ def test_slack_burst_of_100_is_answered_or_rate_limited_once_and_retries_are_ign
         bot = SlackBot(service, settings)
         deliveries, threads = slack_burst(slack)
         assert sum(retry for _, retry in deliveries) == sum(RETRIED.values())
-        with http_server(bot) as url, ThreadPoolExecutor(16) as pool:
+        with serve_events(bot) as url, ThreadPoolExecutor(16) as pool:
             statuses = list(pool.map(lambda d: signed_post(url, *d), deliveries))
             assert statuses == [200] * len(deliveries)
             slack.wait_for(lambda s: len(s.posts()) >= answers + notices, timeout=120)

@@ -22,16 +22,13 @@ import json
 import logging
 import os
 import re
-import socket
 import sys
-import threading
 import time
 import traceback
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +36,6 @@ import aiohttp
 import httpx
 import openai
 import pytest
-import uvicorn
 from aiohttp import web
 from pydantic import SecretStr
 from slack_bolt.error import BoltError
@@ -53,7 +49,7 @@ from bot.frontends import server as server_module
 from bot.frontends.chat_common import APOLOGY, NOT_ALLOWED
 from bot.frontends.library import Library
 from bot.frontends.server import ServerThread
-from bot.frontends.slack import EVENTS_PATH, SlackBot
+from bot.frontends.slack import SlackBot
 from bot.frontends.telegram import SECRET_HEADER, TelegramBot
 from bot.frontends.web import WebUI
 from bot.prompts import format_history, format_question, format_sources
@@ -63,7 +59,7 @@ from index.fetch import BlockedAddressError, Fetcher, blocked_reason, check_publ
 from index.types import Chunk, Document, Hit
 from tests.fakes import FakeOpenAI, Reply
 from tests.fakes.news_server import STORIES, NewsServer, article_html
-from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_api import FakeSlack, serve_events
 from tests.fakes.telegram_api import FakeBotAPI
 
 QUESTION = "How many foreigners were deported?"
@@ -549,24 +545,6 @@ def test_the_api_token_is_compared_in_constant_time_and_only_as_a_bearer_header(
 SIGNING = "slack-signing-0123456789abcdef"
 
 
-@contextmanager
-def slack_http(bot: SlackBot) -> Iterator[str]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(bot.asgi_app(), log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}{EVENTS_PATH}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
-
-
 def slack_post(
     url: str, body: bytes, content_type: str, headers: dict[str, str] | None = None
 ) -> tuple[int, bytes]:
@@ -619,7 +597,7 @@ def test_slack_http_mode_refuses_unsigned_tampered_and_future_requests_and_other
         form = "application/x-www-form-urlencoded"
         ts = str(int(time.time()))
         sign = SignatureVerifier(SIGNING).generate_signature
-        with slack_http(bot) as url:
+        with serve_events(bot) as url:
             assert slack_post(url, raw, js, headers={})[0] == 401  # no signature at all
             future = str(int(time.time()) + 600)
             assert (
@@ -945,7 +923,7 @@ def test_chat_bot_secrets_never_reach_a_log_even_on_errors(
                 }
             )
         )
-        with slack_http(bot) as url:
+        with serve_events(bot) as url:
             ts = str(int(time.time()))
             signature = SignatureVerifier(SLACK_SIGNING).generate_signature(
                 timestamp=ts, body=event.encode()

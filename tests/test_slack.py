@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import threading
 import time
 import urllib.error
@@ -16,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 import yaml
 from pydantic import SecretStr
 from slack_sdk.signature import SignatureVerifier
@@ -24,11 +22,11 @@ from slack_sdk.signature import SignatureVerifier
 from bot.conversations import SqliteConversations
 from bot.engine import ChatService
 from bot.frontends.chat_common import APOLOGY, NOT_ALLOWED, RATE_LIMITED
-from bot.frontends.slack import EVENTS_PATH, USAGE, SlackBot, question_text, render_blocks
+from bot.frontends.slack import USAGE, SlackBot, question_text, render_blocks
 from bot.service import App, build_app
 from bot.types import Answer, Citation
 from tests.fakes.chat_service import BrokenService, SlowService
-from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_api import FakeSlack, serve_events
 
 BOT_TOKEN = "xoxb-1234-5678-secretbottoken"
 APP_TOKEN = "xapp-1-A111-999-secretapptoken"
@@ -80,25 +78,6 @@ def socket_mode(bot: SlackBot) -> Iterator[None]:
         # The SDK's close() takes ~3 s (its receiver holds a lock through a blocking read); the
         # fake sends to the newest connection only, so the next bot need not wait for it.
         threading.Thread(target=handler.close, daemon=True).start()
-
-
-@contextmanager
-def http_server(bot: SlackBot) -> Iterator[str]:
-    """The ASGI app (as `reportbot slack` in HTTP mode serves it) on a free port."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(bot.asgi_app(), log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}{EVENTS_PATH}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
 
 
 def mention(
@@ -263,7 +242,7 @@ def test_http_mode_verifies_signatures_and_acks_ask_before_answering(
     event = json.dumps(slack.event_body(mention(QUESTION))).encode()
     command = urllib.parse.urlencode(slack.command_body(QUESTION)).encode()
     form, js = "application/x-www-form-urlencoded", "application/json"
-    with http_server(bot) as url:
+    with serve_events(bot) as url:
         assert signed_post(url, event, js, secret="not-the-secret")[0] == 401
         assert signed_post(url, event, js, timestamp=int(time.time()) - 600)[0] == 401  # stale
         challenge = json.dumps({"type": "url_verification", "challenge": "abc123"}).encode()

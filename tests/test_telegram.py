@@ -8,8 +8,7 @@ import os
 import re
 import signal
 import sys
-from collections.abc import AsyncIterator, Callable, Coroutine
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -33,7 +32,7 @@ from bot.frontends.telegram import MESSAGE_LIMIT, SECRET_HEADER, TelegramBot, re
 from bot.service import App, build_app
 from bot.types import Answer, Citation
 from tests.fakes.chat_service import BrokenService, FixedService
-from tests.fakes.telegram_api import FakeBotAPI
+from tests.fakes.telegram_api import FakeBotAPI, polling
 
 TOKEN = "123456:AAH-test-token-0123456789abcdef"
 WEBHOOK_SECRET = "webhook-secret_0123456789"
@@ -63,20 +62,6 @@ def make_bot(
     if service is None:
         service = build_app(settings, app.store, persistent_conversations=True).service
     return TelegramBot(service, settings)
-
-
-@asynccontextmanager
-async def polling(bot: TelegramBot) -> AsyncIterator[None]:
-    application = bot.application
-    assert application.updater is not None
-    async with application:
-        await application.start()
-        await application.updater.start_polling(poll_interval=0, timeout=1)
-        try:
-            yield
-        finally:
-            await application.updater.stop()
-            await application.stop()
 
 
 def balanced(piece: str) -> bool:

@@ -62,17 +62,6 @@ def document_json(doc: Document) -> dict[str, object]:
     }
 
 
-def merge(reports: list[IngestReport]) -> IngestReport:
-    out = IngestReport()
-    for r in reports:
-        out.added += r.added
-        out.updated += r.updated
-        out.unchanged += r.unchanged
-        out.failed += r.failed
-        out.chunks += r.chunks
-    return out
-
-
 class Library:
     """Wraps the App's ingestor and store; writes are serialised (one SQLite connection)."""
 

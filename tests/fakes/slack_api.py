@@ -12,13 +12,21 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import uvicorn
 from aiohttp import WSMsgType, web
+
+from bot.frontends.slack import EVENTS_PATH
+
+if TYPE_CHECKING:
+    from bot.frontends.slack import SlackBot
 
 
 @dataclass
@@ -276,3 +284,23 @@ class FakeSlack:
         finally:
             self._sockets.discard(ws)
         return ws
+
+
+@contextmanager
+def serve_events(bot: SlackBot) -> Iterator[str]:
+    """The bot's ASGI app (as `reportbot slack` serves it in HTTP mode) on a free port; yields
+    the URL Slack would post events to."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(bot.asgi_app(), log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}{EVENTS_PATH}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()

@@ -13,11 +13,15 @@ import asyncio
 import itertools
 import json
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+
+if TYPE_CHECKING:
+    from bot.frontends.telegram import TelegramBot
 
 
 @dataclass
@@ -227,3 +231,18 @@ class FakeBotAPI:
             "chat": {"id": chat_id, "type": self._chat_types.get(chat_id, "private")},
             "text": params.get("text", ""),
         }
+
+
+@asynccontextmanager
+async def polling(bot: TelegramBot) -> AsyncIterator[None]:
+    """Long polling as in production; leaving waits for every handler still running."""
+    application = bot.application
+    assert application.updater is not None
+    async with application:
+        await application.start()
+        await application.updater.start_polling(poll_interval=0, timeout=1)
+        try:
+            yield
+        finally:
+            await application.updater.stop()
+            await application.stop()
