@@ -14,6 +14,11 @@ from index.search import Filters, HybridSearcher
 from index.store import Store
 from index.types import Document, Hit
 
+KEYWORD_ONLY = (
+    "The vector store is unreachable, so this answer comes from keyword search alone; "
+    "it may miss reports that use other words."
+)
+
 _FOLLOW_UP = re.compile(
     r"(?i)^\s*(and|but|also|so|what about|how about|then)\b|\b(them|they|their|those|these|it|"
     r"its|he|she|his|her|him|that|this|there)\b"
@@ -107,7 +112,7 @@ class RagChatService:
 
     def _request(
         self, question: str, turns: list[Turn], filters: Filters | None
-    ) -> tuple[AnswerRequest, str, dict[str, list[str]]]:
+    ) -> tuple[AnswerRequest, str, dict[str, list[str]], str | None]:
         question = question.strip()
         context, prefer, standalone = "", set(), question
         history = [(t.question, t.answer) for t in turns[-3:]]
@@ -122,10 +127,10 @@ class RagChatService:
             condensed = self._condense(question, history).strip()
             if condensed and condensed != question:
                 standalone = condensed
-        hits = self.searcher.search(standalone, k=self.k, filters=filters)
-        hits, also_in = collapse_copies(hits, self.searcher.store)
+        found = self.searcher.search(standalone, k=self.k, filters=filters)
+        hits, also_in = collapse_copies(found, self.searcher.store)
         request = AnswerRequest(question, hits, context, prefer, history)
-        return request, standalone, also_in
+        return request, standalone, also_in, found.degraded
 
     def answer(
         self, question: str, conversation_id: str | None = None, filters: Filters | None = None
@@ -143,10 +148,12 @@ class RagChatService:
         """Text deltas, then the final Answer (whose text is what to show: it is verified)."""
         conversation_id = conversation_id or uuid.uuid4().hex
         turns = self.conversations.load(conversation_id)
-        request, standalone, also_in = self._request(question, turns, filters)
+        request, standalone, also_in, degraded = self._request(question, turns, filters)
         for item in self.answerer.stream(request):
             if isinstance(item, Answer):
                 item.conversation_id = conversation_id
+                if degraded:  # say so: the answer may miss what only meaning would find
+                    item.notice = " ".join(filter(None, [item.notice, KEYWORD_ONLY]))
                 for c in item.citations:
                     c.also_in = also_in.get(c.doc_id, [])
                 cited = list(dict.fromkeys(c.doc_id for c in item.citations))

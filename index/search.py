@@ -14,6 +14,13 @@ from index.types import Chunk, Hit
 log = logging.getLogger(__name__)
 
 
+class Hits(list[Hit]):
+    """Search results, best first; ``degraded`` says why they come from BM25 alone (the
+    vector store is unreachable), else None."""
+
+    degraded: str | None = None
+
+
 @dataclass
 class Filters:
     """Optional restrictions: published date range (YYYY-MM-DD, inclusive) and outlet; and
@@ -47,14 +54,15 @@ class HybridSearcher:
         self.store = store
         self.settings = store.settings
 
-    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
+    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> Hits:
         query = query.strip()
         if not query:
-            return []
+            return Hits()
         kw = (filters or Filters()).as_kwargs()
         s = self.settings
+        dense, degraded = self._dense(query, max(k, s.dense_depth), kw)
         rankings = {
-            "dense": self._dense(query, max(k, s.dense_depth), kw),
+            "dense": dense,
             "lexical": self.store.lexical.search(query, max(k, s.lexical_depth), **kw),  # type: ignore[arg-type]
         }
         weights = {"dense": s.dense_weight, "lexical": s.lexical_weight}
@@ -67,19 +75,21 @@ class HybridSearcher:
         if s.recency_boost:
             self._recency_prior(scores, (filters or Filters()).as_of)
         best = sorted(scores, key=lambda c: scores[c], reverse=True)
-        return self._hits(best, scores, ranks, k)
+        hits = Hits(self._hits(best, scores, ranks, k))
+        hits.degraded = degraded
+        return hits
 
     def _dense(
         self, query: str, depth: int, kw: dict[str, int | str | None]
-    ) -> list[tuple[str, float]]:
-        """The dense ranking; empty while the vector store is unreachable (a Chroma server
-        restarting): the lexical ranking alone still finds and cites the reports."""
+    ) -> tuple[list[tuple[str, float]], str | None]:
+        """The dense ranking; empty, with the reason, while the vector store is unreachable (a
+        Chroma server restarting): the lexical ranking alone still finds and cites reports."""
         vector = self.store.embed_model.get_query_embedding(query)
         try:
-            return self.store.vectors.search(vector, depth, **kw)  # type: ignore[arg-type]
+            return self.store.vectors.search(vector, depth, **kw), None  # type: ignore[arg-type]
         except VectorStoreUnavailable as exc:
             log.warning("%s Searching with BM25 alone until it answers.", exc)
-            return []
+            return [], str(exc)
 
     def _recency_prior(self, scores: dict[str, float], as_of: str | None) -> None:
         """News questions are about this week: lift reports published in the

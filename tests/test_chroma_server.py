@@ -141,7 +141,9 @@ def test_serve_degrades_to_bm25_while_the_chroma_server_restarts(
         assert api.get("/healthz").json() == healthy
 
         chroma_server.stop()
-        assert DEPORTED in answer(api)["answer"]  # from the lexical index alone
+        degraded = answer(api)
+        assert DEPORTED in degraded["answer"]  # from the lexical index alone, and it says so
+        assert "keyword search alone" in degraded["notice"]
         assert all("dense" not in h.ranks for h in app.searcher.search(QUESTION, k=3))
         stream = api.post(
             "/v1/chat/completions",
@@ -163,7 +165,8 @@ def test_serve_degrades_to_bm25_while_the_chroma_server_restarts(
         assert "chroma run" in error["message"]
 
         chroma_server.start()  # the same port and path
-        assert DEPORTED in answer(api)["answer"]
+        recovered = answer(api)
+        assert DEPORTED in recovered["answer"] and recovered["notice"] is None
         assert app.searcher.search(QUESTION, k=3)[0].ranks.get("dense") is not None
         assert api.get("/healthz").json() == healthy
         upload = api.post("/api/documents", files={"files": ("harbour.md", HARBOUR)})

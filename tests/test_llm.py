@@ -20,9 +20,8 @@ from bot.service import SAMPLE_REPORT, App, build_app, make_answerer
 from bot.settings import Settings
 from bot.types import Answer
 from index.embeddings import LocalOnnxEmbedding
-from index.search import Filters, HybridSearcher
+from index.search import Filters, Hits, HybridSearcher
 from index.store import Store
-from index.types import Hit
 from tests.fakes import FakeOpenAI, Reply
 
 QUESTION = "How many foreigners were deported?"
@@ -348,7 +347,7 @@ class RecordingSearcher(HybridSearcher):
         super().__init__(*args, **kwargs)
         self.queries: list[str] = []
 
-    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
+    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> Hits:
         self.queries.append(query)
         return super().search(query, k, filters)
 
