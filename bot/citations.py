@@ -68,8 +68,8 @@ def verify(text: str, citations: list[Citation]) -> tuple[str, Verification]:
     """Drop [n] that point nowhere; drop sentences whose figures their citations don't state.
 
     A figure counts as supported when the same value appears in a cited quote, the passage it
-    was taken from, or the cited report's title or date. Returns the checked text and what
-    was found.
+    was taken from, or the cited report's title, date or outlet ("9News"). Returns the checked
+    text and what was found.
     """
     by_n = {c.n: c for c in citations}
     report = Verification()
@@ -89,7 +89,13 @@ def verify(text: str, citations: list[Citation]) -> tuple[str, Verification]:
         passages = [
             t
             for n in cited
-            for t in (by_n[n].quote, by_n[n].passage, by_n[n].title, by_n[n].published)
+            for t in (
+                by_n[n].quote,
+                by_n[n].passage,
+                by_n[n].title,
+                by_n[n].published,
+                by_n[n].source,
+            )
             if t
         ]
         figures = find_figures(MARKER.sub("", sentence))

@@ -161,3 +161,19 @@ def test_syndicated_copies_are_cited_once_with_also_in(make_app, tmp_path: Path)
     cited = answer.citations[0]
     assert cited.also_in == [{"Wire A": "Daily B", "Daily B": "Wire A"}[cited.source or ""]]
     assert "also in" in render_text(answer)
+
+
+def test_disagreeing_outlets_with_digits_in_their_names_keep_their_lines(  # type: ignore[no-untyped-def]
+    make_app, tmp_path: Path
+) -> None:
+    for outlet, team in (("9News", "Tampa Bay"), ("WION 24", "Kansas City")):
+        (tmp_path / f"{team}.md").write_text(
+            f"---\ntitle: Final\nsource: {outlet}\n---\n"
+            f"The championship final in Glendale was won by the {team} team on Sunday.\n",
+            encoding="utf-8",
+        )
+    app = make_app(sorted(tmp_path.glob("*.md")))
+    answer = app.service.answer("Which team won the championship final in Glendale?")
+    assert answer.answer.startswith("The reports differ:"), answer.answer
+    assert "- 9News" in answer.answer and "- WION 24" in answer.answer
+    assert not answer.verification.unsupported

@@ -73,7 +73,9 @@ def main() -> None:
                 else "neither"
             )  # fmt: skip
             counts[verdict] += 1
-            counts["conflict_shown"] += "different figures" in answer.answer
+            shown = answer.answer.startswith(("The reports give different", "The reports differ"))
+            counts["conflict_shown"] += shown
+            counts["both_shown_as_conflict"] += shown and verdict == "both"
             counts["cites_counterfactual"] += "counterfactual" in kinds
             out.append({"id": row["id"], "query": row["query"], "verdict": verdict,
                         "answer": answer.answer})  # fmt: skip
