@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from index.sources import Item, ReadError, clean_text, file_kind, iso_date, read_bytes
+from index.encodings import ReadError, clean_text, file_kind
+from index.sources import Item, iso_date, read_bytes
 from index.types import SourceDoc
 
 NO_TEXT_LAYER = "PDF has no text layer (scanned?); OCR is not supported"

@@ -20,8 +20,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from index.dates import complete_dates
+from index.encodings import ReadError, clean_text
 from index.fetch import Fetcher, Response, clean_url, page_doc
-from index.sources import Item, ReadError, clean_text
+from index.sources import Item
 from index.types import SourceDoc, SourceError
 
 FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/rdf+xml"}

@@ -22,7 +22,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
-from index.sources import NO_ARTICLE_TEXT, ReadError, _text_doc, decode, html_doc
+from index.encodings import ReadError, decode
+from index.sources import NO_ARTICLE_TEXT, _text_doc, html_doc
 from index.types import SourceDoc
 
 if TYPE_CHECKING:

@@ -16,11 +16,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from index.encodings import ReadError
 from index.feeds import FeedEntry, entry_item, is_feed, parse_feed
 from index.fetch import Fetcher
 from index.ingest import Ingestor, IngestReport
 from index.settings import IndexSettings
-from index.sources import ReadError
 from index.store import Store
 from index.types import SourceDoc
 
