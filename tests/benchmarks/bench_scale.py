@@ -5,7 +5,7 @@
 
 The 6,442 RealTimeQA articles are repeated as editions with new ids; edition k > 0 of an
 article ends with "(Edition k.)" so it is a new report (identical texts are stored once).
-Embedding 836k chunks with the offline model would take ~13 h on 2 cores, so vectors are
+Embedding 837k chunks with the offline model would take ~13 h on 2 cores, so vectors are
 reused: the source index's embedding cache (bench_index.py build) is copied in, and a text the
 cache misses is looked up without its edition marker (the stand-in); only what is still missing
 is embedded for real (counted). Everything else (chunking, catalog, duplicate detection, Chroma,
