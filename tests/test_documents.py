@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import docx
 import pytest
+from fakes.files import make_docx, make_pdf, scanned_pdf
 from fakes.news_server import STORIES, NewsServer, Route
-from PIL import Image
-from reportlab.lib.utils import ImageReader
-from reportlab.pdfgen import canvas
 
 from index.documents import NO_TEXT_LAYER, page_of
 from index.ingest import Ingestor
@@ -22,38 +18,7 @@ from index.types import SourceDoc, SourceError
 
 
 def _pdf(pages: list[list[str]], title: str | None = "Harbour Report") -> bytes:
-    """A PDF with a text layer; an empty list makes a blank page."""
-    out = io.BytesIO()
-    c = canvas.Canvas(out, invariant=1)  # invariant: creation date 2000-01-01, stable bytes
-    if title:
-        c.setTitle(title)
-    c.setAuthor("Port Authority")
-    for lines in pages:
-        for i, line in enumerate(lines):
-            c.drawString(72, 720 - 16 * i, line)
-        c.showPage()
-    c.save()
-    return out.getvalue()
-
-
-def _scanned_pdf() -> bytes:
-    out = io.BytesIO()
-    c = canvas.Canvas(out)
-    c.drawImage(ImageReader(Image.new("RGB", (60, 20), "gray")), 72, 600, width=300, height=100)
-    c.showPage()
-    c.save()
-    return out.getvalue()
-
-
-def _docx(paragraphs: list[str], **props: object) -> bytes:
-    document = docx.Document()
-    for p in paragraphs:
-        document.add_paragraph(p)
-    for key, value in props.items():
-        setattr(document.core_properties, key, value)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    return make_pdf(pages, title=title, author="Port Authority")
 
 
 def _read(path: Path) -> SourceDoc | SourceError:
@@ -98,7 +63,7 @@ def test_pdf_without_title_metadata_takes_its_first_line(tmp_path: Path) -> None
 
 def test_scanned_pdf_and_junk_fail_with_a_clear_reason(tmp_path: Path) -> None:
     scan = tmp_path / "scan.pdf"
-    scan.write_bytes(_scanned_pdf())
+    scan.write_bytes(scanned_pdf())
     junk = tmp_path / "junk.pdf"
     junk.write_bytes(b"%PDF-1.4\nthis is not really a pdf")
     bad_docx = tmp_path / "bad.docx"
@@ -121,7 +86,7 @@ def test_docx_paragraphs_and_core_properties(tmp_path: Path) -> None:
     path = tmp_path / "memo.docx"
     created = datetime(2025, 10, 16, 9, 30, tzinfo=UTC)
     path.write_bytes(
-        _docx(
+        make_docx(
             ["Vaccination drive", "", *STORIES["vaccine"]],
             title="Measles campaign",
             author="Health Desk",
@@ -140,12 +105,12 @@ def test_docx_paragraphs_and_core_properties(tmp_path: Path) -> None:
 
 def test_docx_without_properties_is_not_dated_by_the_template(tmp_path: Path) -> None:
     path = tmp_path / "plain.docx"
-    path.write_bytes(_docx(["Port strike ends", *STORIES["port"]]))
+    path.write_bytes(make_docx(["Port strike ends", *STORIES["port"]]))
     doc = _read(path)
     assert isinstance(doc, SourceDoc)
     assert (doc.title, doc.author, doc.published) == ("Port strike ends", None, None)
     empty = tmp_path / "empty.docx"
-    empty.write_bytes(_docx(["", "  "]))
+    empty.write_bytes(make_docx(["", "  "]))
     assert _read(empty) == SourceError(str(empty), "no text in the DOCX")
 
 
@@ -156,9 +121,11 @@ def test_pdf_and_docx_over_http_are_ingested_with_exact_text(
     news.set("/files/report.pdf", Route(pdf, content_type="application/pdf"))
     news.set(
         "/dl/memo.docx",
-        Route(_docx(STORIES["port"], title="Port memo"), content_type="application/octet-stream"),
+        Route(
+            make_docx(STORIES["port"], title="Port memo"), content_type="application/octet-stream"
+        ),
     )
-    news.set("/scan", Route(_scanned_pdf(), content_type="application/pdf"))
+    news.set("/scan", Route(scanned_pdf(), content_type="application/pdf"))
     (read,) = iter_sources([news.url("/files/report.pdf")], 1_000_000)
     assert isinstance(read, SourceDoc) and read.pages == [0, read.text.index("Voters")]
 

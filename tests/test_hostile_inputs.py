@@ -19,12 +19,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import docx
 import pytest
+from fakes.files import make_docx, make_pdf, scanned_pdf
 from fakes.news_server import STORIES, NewsServer, Route, article_html, rss
 from PIL import Image
-from reportlab.lib.utils import ImageReader
-from reportlab.pdfgen import canvas
 
 from bot.cli import main
 from bot.service import build_app
@@ -45,31 +43,7 @@ WIRE = " ".join(STORIES["flood"])
 
 # -- building the folder ---------------------------------------------------------------------
 def _pdf(lines: list[str], encrypt: str | None = None) -> bytes:
-    out = io.BytesIO()
-    c = canvas.Canvas(out, invariant=1, encrypt=encrypt)
-    for i, line in enumerate(lines):
-        c.drawString(72, 720 - 16 * i, line)
-    c.showPage()
-    c.save()
-    return out.getvalue()
-
-
-def _scanned_pdf() -> bytes:
-    out = io.BytesIO()
-    c = canvas.Canvas(out, invariant=1)
-    c.drawImage(ImageReader(Image.new("RGB", (60, 20), "gray")), 72, 600, width=300, height=100)
-    c.showPage()
-    c.save()
-    return out.getvalue()
-
-
-def _docx(paragraphs: list[str]) -> bytes:
-    document = docx.Document()
-    for p in paragraphs:
-        document.add_paragraph(p)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    return make_pdf([lines], encrypt=encrypt)
 
 
 def _image(kind: str) -> bytes:
@@ -88,7 +62,7 @@ def _zip(entries: dict[str, bytes]) -> bytes:
 
 def _docx_bomb() -> bytes:
     """A real DOCX whose document.xml unzips to 21 MB of blanks (a few KB zipped)."""
-    template = zipfile.ZipFile(io.BytesIO(_docx(["Bomb"])))
+    template = zipfile.ZipFile(io.BytesIO(make_docx(["Bomb"])))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         for info in template.infolist():
@@ -151,7 +125,7 @@ def _good_files(c: Corpus) -> None:
     badger = ["The badger dug a tunnel under the ring road.", "Engineers closed one lane."]
     c.add_good("good.pdf", _pdf(badger), "badger")
     beaver = ["Beaver dam", "A beaver dam flooded the meadow near the mill on Thursday."]
-    c.add_good("good.docx", _docx(beaver), "beaver")
+    c.add_good("good.docx", make_docx(beaver), "beaver")
     records = [
         {"id": "walrus-1", "title": "Walrus", "text": "A walrus rested on the pier."},
         {"id": "narwhal-2", "text": "A narwhal was filmed in the fjord."},
@@ -224,7 +198,7 @@ def _bad_documents(c: Corpus) -> None:
     c.add_bad("garbage.pdf", b"%PDF-1.4\nthis is not really a pdf", "not a readable PDF")
     c.add_bad("photo.pdf", _image("JPEG"), "not a PDF", "JPEG image")
     c.add_bad("archive.pdf", _zip({"a.txt": b"hi"}), "not a PDF", "ZIP archive")
-    c.add_bad("scan.pdf", _scanned_pdf(), NO_TEXT_LAYER)
+    c.add_bad("scan.pdf", scanned_pdf(), NO_TEXT_LAYER)
     c.add_bad("locked.pdf", _pdf(["Secret"], encrypt="pw"), "encrypted", "password")
     c.add_bad("not-a-zip.docx", b"PK\x03\x04 not a zip", "not a readable DOCX", "damaged")
     c.add_bad("plain-zip.docx", _zip({"notes.txt": b"hi"}), "no Word document inside")
@@ -234,8 +208,8 @@ def _bad_documents(c: Corpus) -> None:
         b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600,
         "old Office document (.doc",
     )
-    c.add_bad("blank.docx", _docx(["", "   "]), "no text in the DOCX")
-    parts = zipfile.ZipFile(io.BytesIO(_docx(["Corrupt"])))
+    c.add_bad("blank.docx", make_docx(["", "   "]), "no text in the DOCX")
+    parts = zipfile.ZipFile(io.BytesIO(make_docx(["Corrupt"])))
     corrupt = {n: parts.read(n) for n in parts.namelist()}
     corrupt["word/document.xml"] = b"<w:document><unclosed"
     c.add_bad("corrupt-xml.docx", _zip(corrupt), "not a readable DOCX", "damaged")
