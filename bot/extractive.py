@@ -12,7 +12,7 @@ import re
 from collections.abc import Set
 from dataclasses import dataclass, field
 
-from bot.figures import has_date, has_quantity
+from bot.figures import find_figures, has_date, has_quantity
 from bot.question import Question, stems, words
 from index.chunking import split_sentences
 from index.lexical import STOPWORDS
@@ -164,13 +164,11 @@ def _next_sentence(c: Candidate, cands: list[Candidate]) -> Candidate | None:
     return min(after, key=lambda o: o.start, default=None)
 
 
-_VALUE = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’-]*|\b\w*\d[\w,.]*\w|\b\d\b")
-
-
-def _claim_values(text: str) -> set[str]:
+def _claim_values(text: str) -> set[str | float]:
     """What a sentence asserts that could be wrong: its names (capitalised words not opening
-    the sentence) and its numbers, lower-cased."""
-    return {m.group().lower() for m in _VALUE.finditer(text)}
+    the sentence) and the values of its figures."""
+    names: set[str | float] = {m.group().lower() for m in _CAPITALISED.finditer(text)}
+    return names | {f.value for f in find_figures(text)}
 
 
 def same_claim_other_values(a: str, b: str, shared: float = 0.6) -> bool:

@@ -6,6 +6,7 @@ import hashlib
 import re
 import sys
 from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
@@ -102,10 +103,8 @@ class Ingestor:
         else through one made from the settings for this call.
         """
         s = self.store.settings
-        if fetcher is not None:
-            return self.ingest_items(iter_sources(inputs, s.max_file_bytes, fetcher), progress)
-        with Fetcher.from_settings(s) as own:
-            return self.ingest_items(iter_sources(inputs, s.max_file_bytes, own), progress)
+        with nullcontext(fetcher) if fetcher else Fetcher.from_settings(s) as using:
+            return self.ingest_items(iter_sources(inputs, s.max_file_bytes, using), progress)
 
     def ingest_items(
         self, items: Iterable[SourceDoc | SourceError], progress: bool = True
