@@ -246,6 +246,7 @@ class TelegramBot:
     async def _answer(self, message: Message, question: str, conversation_id: str) -> None:
         lock = self._locks.setdefault(conversation_id, asyncio.Lock())
         async with lock:  # one question at a time per chat, so follow-ups see the turn before
+            await self._typing(message)  # shown before the answer starts, however fast it is
             typing = asyncio.create_task(self._keep_typing(message))
             try:
                 answer = await asyncio.to_thread(self.service.answer, question, conversation_id)
@@ -266,14 +267,21 @@ class TelegramBot:
                 link_preview_options=NO_PREVIEW,
             )
 
-    async def _keep_typing(self, message: Message) -> None:
-        """Telegram shows "typing…" for 5 seconds: renew it until the answer is sent."""
+    async def _typing(self, message: Message) -> bool:
+        """Show "typing…"; a failure is logged and never stops the answer."""
         try:
-            while True:
-                await message.chat.send_action(ChatAction.TYPING)
-                await asyncio.sleep(4.5)
+            await message.chat.send_action(ChatAction.TYPING)
         except TelegramError:
             log.debug("typing indicator failed in chat %s", message.chat_id, exc_info=True)
+            return False
+        return True
+
+    async def _keep_typing(self, message: Message) -> None:
+        """Telegram shows "typing…" for 5 seconds: renew it until the answer is sent."""
+        while True:
+            await asyncio.sleep(4.5)
+            if not await self._typing(message):
+                return
 
     async def _apologise(self, message: Message) -> None:
         try:
