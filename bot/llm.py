@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, cast
 
@@ -54,6 +55,13 @@ class MalformedReply(Exception):
     """The server answered, but not with a chat completion we can use."""
 
 
+class TooSlow(Exception):
+    """The model was still writing when the answer's deadline passed."""
+
+    def __init__(self, deadline: float) -> None:
+        super().__init__(f"no complete answer within {deadline:g} s")
+
+
 class LLMAnswerer:
     """Answers with a chat model over numbered sources; verified, with an extractive fallback."""
 
@@ -66,11 +74,15 @@ class LLMAnswerer:
         fallback: Answerer,
         temperature: float = 0.0,
         prompts_dir: Path = PROMPTS_DIR,
+        deadline: float = 120.0,
     ) -> None:
         self.client = client
         self.model = model
         self.fallback = fallback
         self.temperature = temperature
+        # The client's timeout bounds each wait for a byte; this bounds the whole answer, so a
+        # model trickling tokens just under that timeout cannot hold a request forever.
+        self.deadline = deadline
         # Loaded (and validated) here, so a broken prompt file fails at start-up.
         self.answer_prompt = load_prompt(*ANSWER, directory=prompts_dir)
         self.condense_prompt = load_prompt(*CONDENSE, directory=prompts_dir)
@@ -84,7 +96,13 @@ class LLMAnswerer:
             timeout=settings.llm_timeout,
             max_retries=settings.llm_retries,
         )
-        return cls(client, settings.openai_model, fallback, settings.llm_temperature)
+        return cls(
+            client,
+            settings.openai_model,
+            fallback,
+            settings.llm_temperature,
+            deadline=settings.llm_deadline,
+        )
 
     # -- answering ---------------------------------------------------------------------------
 
@@ -110,6 +128,7 @@ class LLMAnswerer:
             yield Answer(NOT_FOUND, True, [], "llm")
             return
         parts: list[str] = []
+        started = time.monotonic()
         try:
             events = self._create(self.messages(request), stream=True)
         except Exception as exc:
@@ -126,6 +145,9 @@ class LLMAnswerer:
                     break
                 except Exception as exc:  # the stream broke midway
                     yield self._unavailable(request, exc)
+                    return
+                if time.monotonic() - started > self.deadline:
+                    yield self._unavailable(request, TooSlow(self.deadline))
                     return
                 if delta:
                     parts.append(delta)
@@ -354,6 +376,8 @@ def describe(exc: BaseException) -> str:
         return f"HTTP {exc.status_code}"
     if isinstance(exc, openai.APIConnectionError):
         return "server unreachable or connection lost"
+    if isinstance(exc, TooSlow):
+        return f"too slow: {exc}"
     if isinstance(exc, MalformedReply):
         return f"malformed response: {exc}"
     if isinstance(exc, (ValueError, openai.APIResponseValidationError)):

@@ -20,6 +20,11 @@ class Settings(IndexSettings):
     openai_model: str = "gpt-4o-mini"
     llm_timeout: float = 30.0
     llm_retries: int = 2
+    llm_deadline: float = Field(
+        default=120.0,
+        description="Seconds an LLM answer may take in all (a slow trickle included); "
+        "then the extractive answer.",
+    )
     llm_temperature: float = 0.0
     retrieve_k: int = 8
     max_answer_sentences: int = 2

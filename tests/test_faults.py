@@ -2,9 +2,10 @@
 
 A fake OpenAI-compatible server (real HTTP) answers each question with its own fault: 429s
 (with Retry-After), 500s, hangs past the client's timeout, streams cut or stalled midway,
-malformed events, SSE error events; the real openai client (short timeout, one retry) and
-the real server (uvicorn, real index) in between. Nothing may surface as an error: the LLM's
-answer when it came through, else the extractive answer with its one-line notice.
+a stream trickling past the answer's deadline, malformed events, SSE error events; the real
+openai client (short timeout, one retry) and the real server (uvicorn, real index) between.
+Nothing may surface as an error: the LLM's answer when it came through, else the extractive
+answer with its one-line notice.
 """
 
 from __future__ import annotations
@@ -80,6 +81,9 @@ CASES = {
                        Reply(DELTAS, drop_after=3), "server unreachable or connection lost"),
     "stream stalls": Case("What did the authorities seize at the scene?",
                           Reply(DELTAS, stall_after=3, stall=8), "timed out"),
+    # Each delta within the read timeout, the whole answer past the deadline.
+    "stream trickles": Case("Which crimes were committed?", Reply(DELTAS, every=1.0),
+                            "too slow: no complete answer within 4 s"),
     "malformed event": Case("Who uploaded promotional videos featuring Korean women?",
                             Reply(DELTAS, malformed=True), "malformed response"),
     "error event": Case("How many of the deported foreigners were women?",
@@ -126,9 +130,9 @@ def fake() -> Iterator[FakeOpenAI]:
 
 @pytest.fixture
 def llm_app(make_app: Callable[..., App], fake: FakeOpenAI) -> App:
-    """The sample indexed, answering through the fake: 1.5 s timeout, one retry."""
+    """The sample indexed, answering through the fake: 1.5 s timeout, one retry, 4 s in all."""
     return make_app(openai_base_url=fake.url, answerer="llm", openai_model="fake-model",
-                    llm_timeout=1.5, llm_retries=1)  # fmt: skip
+                    llm_timeout=1.5, llm_retries=1, llm_deadline=4.0)  # fmt: skip
 
 
 @pytest.fixture

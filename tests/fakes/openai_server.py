@@ -48,6 +48,7 @@ class Reply:
     drop_after: int | None = None
     stall_after: int | None = None  # streaming: go silent after this many deltas ...
     stall: float = 0.0  # ... for this long (longer than the client's read timeout), then cut
+    every: float = 0.005  # streaming: the pause before each delta (a slow model trickles)
     headers: dict[str, str] = field(default_factory=dict)  # e.g. {"retry-after-ms": "10"}
 
     def text(self, body: dict[str, Any]) -> str:
@@ -267,7 +268,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send_chunk(b"data: {not json\n\n")
                 continue
             self._event(_chunk(body, {"content": delta}))
-            time.sleep(0.005)  # let the client see separate deltas
+            if self.server.fake._stopping.wait(reply.every):  # separate deltas, or a trickle
+                return
         self._event(_chunk(body, {}, finish_reason="stop"))
         self._send_chunk(b"data: [DONE]\n\n")
         self._end_chunks()
