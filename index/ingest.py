@@ -15,7 +15,7 @@ from tqdm import tqdm
 from index.chunking import chunk_document
 from index.dates import ingest_date_fallback
 from index.fetch import Fetcher
-from index.sources import iter_sources
+from index.sources import estimate_reports, iter_sources
 from index.store import Store
 from index.types import Chunk, Document, SourceDoc, SourceError
 
@@ -103,32 +103,37 @@ class Ingestor:
         else through one made from the settings for this call.
         """
         s = self.store.settings
+        total = estimate_reports(inputs) if progress else None
         with nullcontext(fetcher) if fetcher else Fetcher.from_settings(s) as using:
-            return self.ingest_items(iter_sources(inputs, s.max_file_bytes, using), progress)
+            items = iter_sources(inputs, s.max_file_bytes, using)
+            return self.ingest_items(items, progress, total)
 
     def ingest_items(
-        self, items: Iterable[SourceDoc | SourceError], progress: bool = True
+        self,
+        items: Iterable[SourceDoc | SourceError],
+        progress: bool = True,
+        total: int | None = None,
     ) -> IngestReport:
-        """Store reports already read (a feed poll's entries, say); errors go to ``failed``."""
+        """Store reports as they are read (or a feed poll's entries); errors go to ``failed``.
+
+        Streamed: only the group being written is held in memory, so a JSONL archive larger
+        than the machine's memory can be ingested. ``total`` (an estimate) sizes the bar.
+        """
         report = IngestReport()
-        items = list(
-            tqdm(
-                items,
-                desc="reading", unit=" reports", disable=not progress, file=sys.stderr,
-            )
-        )  # fmt: skip
-        sources = [i for i in items if isinstance(i, SourceDoc)]
-        report.failed = [
-            {"location": i.location, "reason": i.reason}
-            for i in items
-            if isinstance(i, SourceError)
-        ]
         group: list[tuple[Document, list[Chunk]]] = []
         replaces: list[str] = []
-        bar = tqdm(total=len(sources), desc="indexing", unit=" reports", disable=not progress,
+        if total is None and isinstance(items, list):
+            total = len(items)
+        bar = tqdm(total=total, desc="ingesting", unit=" reports", disable=not progress,
                    file=sys.stderr)  # fmt: skip
         seen: dict[str, str] = {}  # content hash -> doc_id of the text stored by this run
-        for src in sources:
+        for taken, src in enumerate(items, start=1):
+            if bar.total is not None and taken > bar.total:  # a feed gave more than its one
+                bar.total = taken
+            if isinstance(src, SourceError):
+                report.failed.append({"location": src.location, "reason": src.reason})
+                bar.update(1)
+                continue
             planned = self._plan(src, report, seen)
             if planned is not None:
                 doc, chunks, old = planned
@@ -144,6 +149,7 @@ class Ingestor:
             else:
                 bar.update(1)
         self._flush(group, replaces, report, bar)
+        bar.total = bar.n  # the estimate was off (blank JSONL lines, say): end at 100%
         bar.close()
         return report
 

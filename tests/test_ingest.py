@@ -6,9 +6,10 @@ import itertools
 import json
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -16,12 +17,14 @@ from pydantic import PrivateAttr
 
 from bot.service import SAMPLE_REPORT
 from bot.settings import Settings
+from index import sources
 from index.chunking import split_sentences
 from index.embeddings import BatchEmbedding, LocalOnnxEmbedding
 from index.errors import IndexBusyError, IndexMismatchError
 from index.ingest import Ingestor, content_hash
 from index.search import HybridSearcher
 from index.store import Store
+from index.types import SourceDoc, SourceError
 from index.vectors import VectorIndex, make_chroma_client
 
 FLOOD = (
@@ -145,6 +148,46 @@ def test_repeated_jsonl_id_keeps_the_last_record(
     assert doc is not None and doc.title == "Second"
     _assert_consistent(store)
     assert _lexical_hits(store, "zebras") == set()
+
+
+def test_a_large_jsonl_is_streamed_group_by_group_with_a_sized_progress_bar(
+    make_store: Callable[..., Store], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Reports are read as the groups before them are stored, not all up front, so an
+    archive bigger than memory can be ingested; the bar's total comes from a line count."""
+    store = make_store()
+    animals = ["aardvark", "badger", "cheetah", "dingo", "emu", "ferret", "gazelle", "heron"]
+    jl = tmp_path / "archive.jsonl"
+    lines = [json.dumps({"id": f"r{i}", "title": f"{a.title()} news",
+                         "text": f"The {a} was seen near the river on day {i}."})
+             for i, a in enumerate(animals)]  # fmt: skip
+    jl.write_text("\n".join(lines[:4]) + "\n\n{broken\n" + "\n".join(lines[4:]) + "\n")
+    read: list[str] = []
+    at_write: list[int] = []
+    original = sources.read_jsonl
+
+    def reading(path: Path, max_bytes: int) -> Iterator[SourceDoc | SourceError]:
+        for item in original(path, max_bytes):
+            read.append(item.location)
+            yield item
+
+    store_write = store.write
+
+    def writing(*args: Any, **kwargs: Any) -> dict[str, str]:
+        at_write.append(len(read))
+        return store_write(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(sources.READERS, ".jsonl", reading)
+        mp.setattr(store, "write", writing)
+        report = Ingestor(store, group_chunks=2).ingest([str(jl)], progress=True)
+
+    assert len(report.added) == 8 and len(report.failed) == 1
+    assert at_write[0] <= 3 and at_write == sorted(at_write) and len(at_write) >= 4
+    _assert_consistent(store)
+    bar = capsys.readouterr().err
+    assert "ingesting: 100%" in bar and "9/9 [" in bar  # 10 lines, one blank: ends at 9 of 9
+    assert sources.estimate_reports([str(jl), str(tmp_path / "x.txt")]) == 11
 
 
 def test_changed_content_at_same_path_replaces_old_chunks_everywhere(
