@@ -133,6 +133,14 @@ BAD_REQUESTS: list[tuple[str, str, dict[str, Any], int, str]] = [
 ]
 
 
+def test_api_docs_and_schema_are_served_open_without_a_token(api: httpx.Client) -> None:
+    schema = api.get("/api/openapi.json")
+    assert schema.status_code == 200 and "/v1/chat/completions" in schema.json()["paths"]
+    assert not [p for p in schema.json()["paths"] if "{rest" in p]  # catch-alls stay hidden
+    page = api.get("/api/docs")
+    assert page.status_code == 200 and "swagger" in page.text.lower()
+
+
 def test_bad_requests_get_json_errors_that_say_what_is_wrong(api: httpx.Client) -> None:
     wrong = []
     for method, path, kwargs, status, message in BAD_REQUESTS:
@@ -195,6 +203,17 @@ def test_api_token_guards_api_v1_and_web_ui(
         assert api.get("/config").status_code == 401  # the web UI needs the token too
         login = api.post("/login", data={"username": "me", "password": "s3cret"})
         assert login.status_code == 200 and api.get("/config").status_code == 200
+        # The API docs too; a browser is asked for the token (HTTP Basic, any user name).
+        for path in ("/api/docs", "/api/openapi.json"):
+            resp = api.get(path)
+            assert resp.status_code == 401 and "API token" in _error(resp), path
+            assert resp.headers["www-authenticate"].startswith('Basic realm="reportbot"')
+            assert api.get(path, auth=("me", "nope")).status_code == 401
+        page = api.get("/api/docs", auth=("anyone", "s3cret"))
+        assert page.status_code == 200 and "/api/openapi.json" in page.text
+        schema = api.get("/api/openapi.json", headers={"Authorization": "Bearer s3cret"})
+        assert schema.status_code == 200 and "/api/ask" in schema.json()["paths"]
+        assert api.get("/api/documents", auth=("me", "s3cret")).status_code == 401  # Bearer only
 
     client = openai.OpenAI(base_url=f"{srv.url}/v1", api_key="nope", max_retries=0)
     with pytest.raises(openai.AuthenticationError):

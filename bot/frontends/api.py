@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import secrets
 from typing import Annotated, Any
@@ -9,7 +11,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
@@ -91,22 +94,34 @@ def validation_message(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
-def require_token(app: App) -> Any:
-    """A dependency that checks `Authorization: Bearer <REPORTBOT_API_TOKEN>` when one is set."""
+def require_token(app: App, browser: bool = False) -> Any:
+    """A dependency that checks `Authorization: Bearer <REPORTBOT_API_TOKEN>` when one is set.
+
+    ``browser``: also HTTP Basic with the token as the password (any user name), and a 401
+    that makes the browser ask for it: for the API docs page, which a browser opens.
+    """
     token = app.settings.api_token
+    challenge = {"WWW-Authenticate": 'Basic realm="reportbot", charset="UTF-8"'}
 
     def check(request: Request) -> None:
         if not token:
             return
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
-        # Constant time, on bytes: the header as sent (Starlette decodes it as Latin-1, so this
-        # gives back the client's UTF-8) against the token's UTF-8, so any token works.
-        if scheme.lower() != "bearer" or not secrets.compare_digest(
-            given.strip().encode("latin-1"), token.encode()
-        ):
+        # Starlette decodes headers as Latin-1, so this gives back the bytes the client sent.
+        sent = given.strip().encode("latin-1")
+        if browser and scheme.lower() == "basic":
+            try:
+                sent = base64.b64decode(sent, validate=True).partition(b":")[2]
+            except (binascii.Error, ValueError):
+                sent = b""
+        elif scheme.lower() != "bearer":
+            sent = b""
+        # Constant time, on bytes, against the token's UTF-8, so any token works.
+        if not sent or not secrets.compare_digest(sent, token.encode()):
             raise HTTPException(
                 401,
                 "missing or wrong API token: send 'Authorization: Bearer <REPORTBOT_API_TOKEN>'",
+                headers=challenge if browser else None,
             )
 
     return Depends(check)
@@ -115,7 +130,7 @@ def require_token(app: App) -> Any:
 def _install_error_handlers(api: FastAPI) -> None:
     @api.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else {}
+        headers = exc.headers or ({"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else {})
         return error_response(exc.status_code, str(exc.detail), **headers)
 
     @api.exception_handler(RequestValidationError)
@@ -298,12 +313,21 @@ def create_api(app: App, library: Library | None = None) -> FastAPI:
     api = FastAPI(
         title="reportbot",
         version="0.1.0",
-        docs_url="/api/docs",
+        docs_url=None,  # served below, behind the token like the rest of /api
         redoc_url=None,
-        openapi_url="/api/openapi.json",
+        openapi_url=None,
     )
     api.add_middleware(BodyLimit, limit=app.settings.max_upload_bytes)
     _install_error_handlers(api)
+    docs_guard = [require_token(app, browser=True)]
+
+    @api.get("/api/openapi.json", include_in_schema=False, dependencies=docs_guard)
+    def openapi() -> JSONResponse:
+        return JSONResponse(api.openapi())
+
+    @api.get("/api/docs", include_in_schema=False, dependencies=docs_guard)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/api/openapi.json", title="reportbot API")
 
     @api.get("/healthz")
     def healthz() -> dict[str, object]:
