@@ -3,7 +3,8 @@ upload limits, tokens and signatures, allowlists, and secrets kept out of every 
 
 Already proven elsewhere and not repeated here:
 - test_api.py: test_api_token_guards_api_v1_and_web_ui (401 without / with a wrong token on
-  /api, /v1, the API docs and the web UI, 200 with it), the 413s of test_documents_can_be_uploaded_...;
+  /api, /v1, the API docs and the web UI, 200 with it), the 413s of
+  test_documents_can_be_uploaded_...;
 - test_web.py: test_upload_names_are_sanitised, test_uploads_stay_in_the_uploads_folder_...;
 - test_llm.py: test_an_injected_instruction_stays_data_and_its_figure_is_caught (99 people),
   test_a_rejected_key_falls_back_and_is_never_logged;
