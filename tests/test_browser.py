@@ -126,3 +126,19 @@ def test_asking_in_the_browser_shows_the_answer_and_the_marked_quote(
     finally:
         browser.quit()
         server.stop()
+
+
+def test_the_api_docs_render_offline_in_the_browser(sample_app: App, browser: WebDriver) -> None:
+    """Swagger UI comes from the installed package, not a CDN (this machine has none)."""
+    server = ServerThread(create_server_app(sample_app)).start()
+    try:
+        browser.get(server.url + "/api/docs")
+        _wait(
+            browser,
+            "Swagger UI to list /api/ask",
+            lambda d: "/api/ask" in d.find_element(By.TAG_NAME, "body").text,
+        )
+        body = browser.find_element(By.TAG_NAME, "body").text
+        assert "reportbot" in body and "/v1/chat/completions" in body
+    finally:
+        server.stop()

@@ -6,13 +6,15 @@ import base64
 import binascii
 import logging
 import secrets
+from pathlib import Path
 from typing import Annotated, Any
 
+import fastapi_offline
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
@@ -30,6 +32,9 @@ log = logging.getLogger("reportbot.api")
 
 Date = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 UPLOAD_PATH = "/api/documents"
+DOCS_ASSETS = "/api/docs/assets"
+DOCS_FILES = {"swagger-ui-bundle.js", "swagger-ui.css", "favicon.png"}
+SWAGGER_UI = Path(fastapi_offline.__file__).parent / "static"  # Swagger UI 5, no CDN
 JSON_LIMIT = 1_000_000  # a question with its conversation, as JSON
 SOMETHING_WRONG = "Something went wrong while answering; the server log has the details."
 _TYPES = {
@@ -327,7 +332,20 @@ def create_api(app: App, library: Library | None = None) -> FastAPI:
 
     @api.get("/api/docs", include_in_schema=False, dependencies=docs_guard)
     def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/api/openapi.json", title="reportbot API")
+        return get_swagger_ui_html(
+            openapi_url="/api/openapi.json",
+            title="reportbot API",
+            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS}/favicon.png",
+        )
+
+    @api.get(DOCS_ASSETS + "/{name}", include_in_schema=False, dependencies=docs_guard)
+    def docs_asset(name: str) -> FileResponse:
+        """Swagger UI itself, from the installed package: the docs work offline (no CDN)."""
+        if name not in DOCS_FILES:
+            raise HTTPException(404, f"no such file: {name}")
+        return FileResponse(SWAGGER_UI / name)
 
     @api.get("/healthz")
     def healthz() -> dict[str, object]:
