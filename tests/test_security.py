@@ -546,10 +546,12 @@ def test_the_api_token_is_compared_in_constant_time_and_only_as_a_bearer_header(
 SIGNING = "slack-signing-0123456789abcdef"
 
 
-def slack_signature(ts: str, body: bytes, signature: str | None = None) -> dict[str, str]:
+def slack_signature(
+    ts: str, body: bytes, signature: str | None = None, secret: str = SIGNING
+) -> dict[str, str]:
     """Slack's signing headers for ``body`` at ``ts`` (or the given signature)."""
     if signature is None:
-        signature = SignatureVerifier(SIGNING).generate_signature(timestamp=ts, body=body) or ""
+        signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body) or ""
     return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature}
 
 
@@ -893,11 +895,7 @@ def test_chat_bot_secrets_never_reach_a_log_even_on_errors(
             )
         )
         with serve_events(bot) as url:
-            ts = str(int(time.time()))
-            signature = SignatureVerifier(SLACK_SIGNING).generate_signature(
-                timestamp=ts, body=event.encode()
-            )
-            headers = {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature or ""}
+            headers = slack_signature(str(int(time.time())), event.encode(), secret=SLACK_SIGNING)
             assert slack_post(url, event.encode(), "application/json", headers={})[0] == 401
             assert slack_post(url, event.encode(), "application/json", headers)[0] == 200
             slack.wait_for(lambda s: any(c.method == "chat.postMessage" for c in s.calls))
