@@ -59,6 +59,14 @@ def browser(tmp_path: Path) -> Iterator[WebDriver]:
         driver.quit()
 
 
+@pytest.fixture
+def web_url(sample_app: App) -> Iterator[str]:
+    """The web UI and API over the sample report (asked for before ``browser``, so the
+    browser closes first)."""
+    with ServerThread(create_server_app(sample_app)) as server:
+        yield server.url
+
+
 def _wait(driver: WebDriver, what: str, condition: Any, timeout: float = 60) -> Any:
     try:
         return WebDriverWait(driver, timeout, poll_frequency=0.2).until(condition)
@@ -73,72 +81,60 @@ def _ask(driver: WebDriver, question: str) -> None:
 
 
 def test_asking_in_the_browser_shows_the_answer_and_the_marked_quote(
-    sample_app: App, browser: WebDriver, tmp_path: Path
+    web_url: str, browser: WebDriver, tmp_path: Path
 ) -> None:
-    server = ServerThread(create_server_app(sample_app)).start()
-    try:
-        browser.get(server.url + "/")
-        _wait(
-            browser,
-            "the question box",
-            lambda d: d.find_elements(By.CSS_SELECTOR, "#rb-question textarea"),
-        )
-        assert "Answering mode: extractive" in browser.find_element(By.TAG_NAME, "body").text
-        _ask(browser, "How many were deported?")
+    browser.get(web_url + "/")
+    _wait(
+        browser,
+        "the question box",
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#rb-question textarea"),
+    )
+    assert "Answering mode: extractive" in browser.find_element(By.TAG_NAME, "body").text
+    _ask(browser, "How many were deported?")
 
-        def marked(d: WebDriver) -> str | None:
-            marks = d.find_elements(By.CSS_SELECTOR, "#rb-sources mark")
-            return marks[0].text if marks and DEPORTED in marks[0].text else None
+    def marked(d: WebDriver) -> str | None:
+        marks = d.find_elements(By.CSS_SELECTOR, "#rb-sources mark")
+        return marks[0].text if marks and DEPORTED in marks[0].text else None
 
-        quote = _wait(browser, "the sources panel to mark the 2,825 quote", marked)
-        assert quote.startswith("Seventy-five individuals")
-        sources = browser.find_element(By.ID, "rb-sources").text
-        assert "[1]" in sources and "3,455 Arrested from 20 Countries" in sources
-        assert "The Asia Business Daily" in sources
-        bot = browser.find_elements(By.CSS_SELECTOR, "#rb-chat [data-testid='bot']")
-        assert DEPORTED in bot[-1].text and "[1]" in bot[-1].text
+    quote = _wait(browser, "the sources panel to mark the 2,825 quote", marked)
+    assert quote.startswith("Seventy-five individuals")
+    sources = browser.find_element(By.ID, "rb-sources").text
+    assert "[1]" in sources and "3,455 Arrested from 20 Countries" in sources
+    assert "The Asia Business Daily" in sources
+    bot = browser.find_elements(By.CSS_SELECTOR, "#rb-chat [data-testid='bot']")
+    assert DEPORTED in bot[-1].text and "[1]" in bot[-1].text
 
-        shot = Path(os.environ.get("REPORTBOT_SCREENSHOT") or tmp_path / "chat.png")
-        browser.save_screenshot(str(tmp_path / "chat.png"))
-        if shot != tmp_path / "chat.png":
-            shutil.copyfile(tmp_path / "chat.png", shot)
-        assert (tmp_path / "chat.png").stat().st_size > 10_000
+    shot = Path(os.environ.get("REPORTBOT_SCREENSHOT") or tmp_path / "chat.png")
+    browser.save_screenshot(str(tmp_path / "chat.png"))
+    if shot != tmp_path / "chat.png":
+        shutil.copyfile(tmp_path / "chat.png", shot)
+    assert (tmp_path / "chat.png").stat().st_size > 10_000
 
-        _ask(browser, "And how many of them were women?")
-        _wait(
-            browser,
-            "the follow-up answer",
-            lambda d: (
-                len(d.find_elements(By.CSS_SELECTOR, "#rb-chat [data-testid='bot']")) == 2
-                and "476"
-                in d.find_elements(By.CSS_SELECTOR, "#rb-chat [data-testid='bot']")[-1].text
-            ),
-        )
+    _ask(browser, "And how many of them were women?")
+    _wait(
+        browser,
+        "the follow-up answer",
+        lambda d: (
+            len(d.find_elements(By.CSS_SELECTOR, "#rb-chat [data-testid='bot']")) == 2
+            and "476" in d.find_elements(By.CSS_SELECTOR, "#rb-chat [data-testid='bot']")[-1].text
+        ),
+    )
 
-        browser.find_element(
-            By.XPATH, "//button[@role='tab' and normalize-space()='Library']"
-        ).click()
-        _wait(
-            browser,
-            "the library table",
-            lambda d: "3,455 Arrested" in d.find_element(By.TAG_NAME, "body").text,
-        )
-    finally:
-        browser.quit()
-        server.stop()
+    browser.find_element(By.XPATH, "//button[@role='tab' and normalize-space()='Library']").click()
+    _wait(
+        browser,
+        "the library table",
+        lambda d: "3,455 Arrested" in d.find_element(By.TAG_NAME, "body").text,
+    )
 
 
-def test_the_api_docs_render_offline_in_the_browser(sample_app: App, browser: WebDriver) -> None:
+def test_the_api_docs_render_offline_in_the_browser(web_url: str, browser: WebDriver) -> None:
     """Swagger UI comes from the installed package, not a CDN (this machine has none)."""
-    server = ServerThread(create_server_app(sample_app)).start()
-    try:
-        browser.get(server.url + "/api/docs")
-        _wait(
-            browser,
-            "Swagger UI to list /api/ask",
-            lambda d: "/api/ask" in d.find_element(By.TAG_NAME, "body").text,
-        )
-        body = browser.find_element(By.TAG_NAME, "body").text
-        assert "reportbot" in body and "/v1/chat/completions" in body
-    finally:
-        server.stop()
+    browser.get(web_url + "/api/docs")
+    _wait(
+        browser,
+        "Swagger UI to list /api/ask",
+        lambda d: "/api/ask" in d.find_element(By.TAG_NAME, "body").text,
+    )
+    body = browser.find_element(By.TAG_NAME, "body").text
+    assert "reportbot" in body and "/v1/chat/completions" in body
