@@ -1,8 +1,8 @@
 """Answering with citations, the conversation, and the front ends (depends on `index`)."""
 
-from bot.engine import ChatService, RagChatService
-from bot.service import App, build_app
-from bot.settings import Settings
+from bot.app.settings import Settings
+from bot.app.wiring import App, build_app
+from bot.chat.service import ChatService, RagChatService
 from bot.types import Answer, Citation, Verification
 
 __all__ = [

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from index.errors import QueryError, VectorStoreUnavailable
-from index.sources import iso_date
-from index.store import Store, published_int
+from index.readers.text import iso_date
+from index.storage.store import Store, published_int
 from index.types import Chunk, Hit
 
 log = logging.getLogger(__name__)

@@ -84,3 +84,6 @@ class Hit:
             "text": self.chunk.text,
             "score": round(self.score, 6),
         }
+
+
+Item = SourceDoc | SourceError  # what a reader or a source yields: a report, or why not

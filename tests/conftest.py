@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from bot.service import SAMPLE_REPORT, App, build_app, quiet_offline_env
-from bot.settings import Settings
-from index.embeddings import LocalOnnxEmbedding
-from index.store import Store
+from bot.app.settings import Settings
+from bot.app.wiring import SAMPLE_REPORT, App, build_app, quiet_offline_env
+from index.storage.embeddings import LocalOnnxEmbedding
+from index.storage.store import Store
 
 quiet_offline_env()
 # The suite never talks to a real OpenAI: a developer's key must not leak into a test.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.citations import render_text
-from bot.service import App
+from bot.app.wiring import App
+from bot.grounding.citations import render_text
 
 DEPORTED = "2,825 foreigners, including 476 women"
 
@@ -130,7 +130,7 @@ def test_reports_naming_different_people_for_the_same_fact_are_shown_as_differin
 
 
 def test_same_claim_other_values() -> None:
-    from bot.extractive import same_claim_other_values
+    from bot.answering.extractive import same_claim_other_values
 
     s = "The 2022 Nobel Prize in Literature was awarded to Annie Ernaux on Thursday."
     assert same_claim_other_values(s, s.replace("Annie Ernaux", "Jon Fosse"))

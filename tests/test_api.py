@@ -11,8 +11,8 @@ import httpx
 import openai
 import pytest
 
+from bot.app.wiring import App
 from bot.frontends.server import ServerThread
-from bot.service import App
 
 DEPORTED = "2,825 foreigners, including 476 women"
 HARBOUR = (

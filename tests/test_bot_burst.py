@@ -25,10 +25,10 @@ import pytest
 from pydantic import SecretStr
 from slack_sdk.signature import SignatureVerifier
 
+from bot.app.wiring import App, build_app
 from bot.frontends.chat_common import RATE_LIMITED
 from bot.frontends.slack import SlackBot
 from bot.frontends.telegram import TelegramBot
-from bot.service import App, build_app
 from tests.fakes.slack_api import Call as SlackCall
 from tests.fakes.slack_api import FakeSlack, serve_events
 from tests.fakes.telegram_api import Call, FakeBotAPI, polling

@@ -15,12 +15,12 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.app.wiring import SAMPLE_REPORT, App
 from bot.frontends.server import ServerThread
-from bot.service import SAMPLE_REPORT, App
 from index.errors import ConfigError
-from index.ingest import Ingestor
+from index.ingest.pipeline import Ingestor
 from index.search import HybridSearcher
-from index.store import Store
+from index.storage.store import Store
 
 
 def _free_port() -> int:

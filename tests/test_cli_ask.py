@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.service import App
+from bot.app.cli import main
+from bot.app.wiring import App
 
 KEYS = {"answer", "abstained", "citations", "mode", "verification", "notice"}
 CITATION_KEYS = {"n", "doc_id", "title", "url", "source", "published", "quote", "start", "end"}

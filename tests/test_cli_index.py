@@ -9,8 +9,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.service import SAMPLE_REPORT
-from index.store import Store
+from bot.app.wiring import SAMPLE_REPORT
+from index.storage.store import Store
 
 REPORTBOT = Path(sys.executable).parent / "reportbot"
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.conversations import MemoryConversations, SqliteConversations, Turn
-from bot.service import App, build_app
+from bot.app.wiring import App, build_app
+from bot.chat.conversations import MemoryConversations, SqliteConversations, Turn
 
 
 def test_sqlite_conversations_survive_a_restart(sample_app: App) -> None:

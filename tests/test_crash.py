@@ -20,12 +20,12 @@ import numpy as np
 import tantivy
 from tqdm import tqdm
 
-from index.chunking import chunk_document
-from index.embeddings import LocalOnnxEmbedding
-from index.ingest import Ingestor
+from index.ingest.chunking import chunk_document
+from index.ingest.pipeline import Ingestor
 from index.search import HybridSearcher
 from index.settings import IndexSettings
-from index.store import Store
+from index.storage.embeddings import LocalOnnxEmbedding
+from index.storage.store import Store
 from index.types import Document
 
 N_REPORTS = 120
@@ -212,7 +212,9 @@ def _forkserver() -> multiprocessing.context.ForkServerContext:
     """Children forked from a server that has imported the index once: a kill trial then costs
     the model load (~1 s), not a fresh interpreter's imports (~8 s on a busy 2-core box)."""
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["index.ingest", "index.store", "index.embeddings", "chromadb"])
+    ctx.set_forkserver_preload(
+        ["index.ingest.pipeline", "index.storage.store", "index.storage.embeddings", "chromadb"]
+    )
     return ctx
 
 

@@ -10,10 +10,10 @@ import pytest
 from fakes.files import make_docx, make_pdf, scanned_pdf
 from fakes.news_server import STORIES, NewsServer, Route
 
-from index.documents import NO_TEXT_LAYER, page_of
-from index.ingest import Ingestor
+from index.ingest.pipeline import Ingestor
+from index.readers.office import NO_TEXT_LAYER, page_of
 from index.sources import iter_sources
-from index.store import Store
+from index.storage.store import Store
 from index.types import SourceDoc, SourceError
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bot.evaluate import (
+from bot.app.evaluate import (
     EvalResult,
     contains_gold,
     evaluate,
@@ -13,7 +13,7 @@ from bot.evaluate import (
     load_questions,
     percentile,
 )
-from bot.service import SAMPLE_REPORT, App
+from bot.app.wiring import SAMPLE_REPORT, App
 
 EVAL_SET = Path(__file__).parent / "eval" / "sample.jsonl"
 
@@ -72,7 +72,7 @@ def test_sample_eval_set_meets_its_bar(sample_app: App) -> None:
 
 
 def test_eval_command_writes_table_and_json(sample_app: App, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    from bot.cli import main
+    from bot.app.cli import main
 
     questions = tmp_path / "q.jsonl"
     questions.write_text(

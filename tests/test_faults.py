@@ -22,10 +22,10 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.citations import md_escape
+from bot.app.wiring import App
 from bot.frontends.api import create_api
 from bot.frontends.server import ServerThread
-from bot.service import App
+from bot.grounding.citations import md_escape
 from bot.types import Answer
 from tests.fakes.openai_server import FakeOpenAI, Recorded, Reply
 

@@ -24,12 +24,12 @@ from fakes.files import make_docx, make_pdf, scanned_pdf
 from fakes.news_server import STORIES, NewsServer, Route, article_html, rss
 from PIL import Image
 
-from bot.cli import main
-from bot.service import build_app
-from index.documents import NO_TEXT_LAYER
-from index.ingest import Ingestor, IngestReport
+from bot.app.cli import main
+from bot.app.wiring import build_app
+from index.ingest.pipeline import Ingestor, IngestReport
+from index.readers.office import NO_TEXT_LAYER
 from index.search import HybridSearcher
-from index.store import Store
+from index.storage.store import Store
 
 MAX_BYTES = 200_000
 LIMITS = {

@@ -15,17 +15,17 @@ import numpy as np
 import pytest
 from pydantic import PrivateAttr
 
-from bot.service import SAMPLE_REPORT
-from bot.settings import Settings
-from index import sources
-from index.chunking import split_sentences
-from index.embeddings import BatchEmbedding, LocalOnnxEmbedding
+from bot.app.settings import Settings
+from bot.app.wiring import SAMPLE_REPORT
+from index import readers, sources
 from index.errors import IndexBusyError, IndexMismatchError
-from index.ingest import Ingestor, content_hash
+from index.ingest.chunking import split_sentences
+from index.ingest.pipeline import Ingestor, content_hash
 from index.search import HybridSearcher
-from index.store import Store
+from index.storage.embeddings import BatchEmbedding, LocalOnnxEmbedding
+from index.storage.store import Store
+from index.storage.vectors import VectorIndex, make_chroma_client
 from index.types import SourceDoc, SourceError
-from index.vectors import VectorIndex, make_chroma_client
 
 FLOOD = (
     "Flood waters receded in Riverton on Monday. The mayor said 120 homes were damaged. "
@@ -164,7 +164,9 @@ def test_a_large_jsonl_is_streamed_group_by_group_with_a_sized_progress_bar(
     jl.write_text("\n".join(lines[:4]) + "\n\n{broken\n" + "\n".join(lines[4:]) + "\n")
     read: list[str] = []
     at_write: list[int] = []
-    original = sources.read_jsonl
+    jsonl = readers.BY_EXTENSION[".jsonl"]
+    original = jsonl.stream
+    assert original is not None
 
     def reading(path: Path, max_bytes: int) -> Iterator[SourceDoc | SourceError]:
         for item in original(path, max_bytes):
@@ -178,7 +180,7 @@ def test_a_large_jsonl_is_streamed_group_by_group_with_a_sized_progress_bar(
         return store_write(*args, **kwargs)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setitem(sources.READERS, ".jsonl", reading)
+        mp.setitem(readers.BY_EXTENSION, ".jsonl", jsonl._replace(stream=reading))
         mp.setattr(store, "write", writing)
         report = Ingestor(store, group_chunks=2).ingest([str(jl)], progress=True)
 
@@ -352,7 +354,7 @@ def test_a_second_writer_process_gets_a_clear_error(make_store, tmp_path) -> Non
     report = Ingestor(store).ingest([str(SAMPLE_REPORT)], progress=False)
     assert report.added  # this process now holds the index for writing
     code = (
-        "import sys; from bot.cli import main; "
+        "import sys; from bot.app.cli import main; "
         f"sys.exit(main(['--data-dir', {str(store.settings.data_dir)!r}, 'remove', "
         f"{report.added[0]!r}]))"
     )
@@ -369,7 +371,7 @@ def test_a_second_writer_process_gets_a_clear_error(make_store, tmp_path) -> Non
 
 
 def test_overlong_sentences_are_cut_at_clause_or_word_breaks() -> None:
-    from index.chunking import MAX_SENTENCE_CHARS, chunk_document
+    from index.ingest.chunking import MAX_SENTENCE_CHARS, chunk_document
 
     run_on = "The minister spoke, " + " ".join(f"word{i}" for i in range(3000)) + ". Next one."
     spans = split_sentences(run_on)

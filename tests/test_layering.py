@@ -1,4 +1,4 @@
-"""Architecture rules: dependencies point one way and public surfaces stay small."""
+"""Architecture rules: dependencies point one way, no import cycles, public surfaces stay small."""
 
 from __future__ import annotations
 
@@ -9,43 +9,108 @@ import bot
 import index
 
 ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("bot", "index")
 
 
-def _imports(path: Path) -> set[str]:
+def _modules() -> dict[str, Path]:
+    """Every module of the two packages by dotted name (a package by its __init__)."""
+    out = {}
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            out[".".join(parts)] = path
+    return out
+
+
+def _imports(path: Path) -> list[tuple[str, list[str]]]:
+    """(module, imported names) for every import in the file, inside functions too."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    names: set[str] = set()
+    found: list[tuple[str, list[str]]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
+            found.extend((alias.name, []) for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
-    return names
+            found.append((node.module, [alias.name for alias in node.names]))
+    return found
+
+
+def _edges(modules: dict[str, Path]) -> dict[str, set[str]]:
+    """module → the project modules it imports (``from pkg import sub`` counts as pkg.sub)."""
+    graph: dict[str, set[str]] = {name: set() for name in modules}
+    for name, path in modules.items():
+        for module, names in _imports(path):
+            targets = [f"{module}.{n}" for n in names if f"{module}.{n}" in modules]
+            if module in modules and len(targets) < len(names or [None]):
+                targets.append(module)
+            graph[name].update(t for t in targets if t != name)
+    return graph
+
+
+def test_no_import_cycles() -> None:
+    graph = _edges(_modules())
+    state: dict[str, int] = {}  # 1 on the path, 2 done
+    path: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                cycle = [*path[path.index(nxt) :], nxt]
+                raise AssertionError("import cycle: " + " → ".join(cycle))
+            if nxt not in state:
+                visit(nxt)
+        path.pop()
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node)
 
 
 def test_index_never_imports_bot() -> None:
     for path in (ROOT / "index").rglob("*.py"):
-        assert not any(n == "bot" or n.startswith("bot.") for n in _imports(path)), path
+        for module, _ in _imports(path):
+            assert not (module == "bot" or module.startswith("bot.")), path
+
+
+def test_bot_imports_only_the_public_face_of_index() -> None:
+    for path in (ROOT / "bot").rglob("*.py"):
+        for module, names in _imports(path):
+            if module.startswith("index."):
+                raise AssertionError(f"{path} imports {module}: import from `index` instead")
+            if module == "index":
+                hidden = [n for n in names if n not in index.__all__]
+                assert not hidden, f"{path} imports {hidden}, not in index.__all__"
+
+
+def test_the_public_face_loads_every_name() -> None:
+    for name in index.__all__:
+        assert getattr(index, name) is not None, name
 
 
 def test_front_ends_use_only_the_chat_contract() -> None:
     frontends = ROOT / "bot" / "frontends"
     for path in frontends.rglob("*.py"):
-        for name in _imports(path):
-            assert not name.startswith(("llama_index", "chromadb", "tantivy")), (path, name)
+        for module, _ in _imports(path):
+            assert not module.startswith(("llama_index", "chromadb", "tantivy")), (path, module)
 
 
 def test_every_module_opens_with_a_docstring() -> None:
-    for package in ("bot", "index"):
-        for path in (ROOT / package).rglob("*.py"):
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-            assert ast.get_docstring(tree), f"{path} needs a one-line docstring"
+    for path in _modules().values():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        assert ast.get_docstring(tree), f"{path} needs a one-line docstring"
 
 
 def test_public_surfaces_are_pinned() -> None:
     assert sorted(index.__all__) == [
-        "Chunk", "ConfigError", "Document", "Filters", "Hit", "HybridSearcher",
-        "IndexMismatchError", "IndexSettings", "IngestReport", "Ingestor", "ReportbotError",
-        "SourceDoc", "SourceError", "Store",
+        "Chunk", "ConfigError", "Document", "FeedFollower", "Fetcher", "Filters",
+        "FollowReport", "Hit", "HybridSearcher", "IndexBusyError", "IndexMismatchError",
+        "IndexSettings", "IngestReport", "Ingestor", "QueryError", "ReportbotError",
+        "STOPWORDS", "SourceDoc", "SourceError", "Store", "VectorStoreUnavailable",
+        "make_embedding", "page_of", "parse_interval", "report_extensions", "split_sentences",
     ]  # fmt: skip
     assert sorted(bot.__all__) == [
         "Answer", "App", "ChatService", "Citation", "RagChatService", "Settings",
@@ -54,8 +119,7 @@ def test_public_surfaces_are_pinned() -> None:
 
 
 def test_no_global_llama_index_settings() -> None:
-    for package in ("bot", "index"):
-        for path in (ROOT / package).rglob("*.py"):
-            text = path.read_text(encoding="utf-8")
-            assert "llama_index.core import Settings" not in text, path
-            assert "Settings.llm" not in text and "Settings.embed_model" not in text, path
+    for path in _modules().values():
+        text = path.read_text(encoding="utf-8")
+        assert "llama_index.core import Settings" not in text, path
+        assert "Settings.llm" not in text and "Settings.embed_model" not in text, path

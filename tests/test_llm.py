@@ -14,14 +14,14 @@ from typing import Any
 
 import pytest
 
-from bot.answer import NOT_FOUND, AnswerRequest
-from bot.llm import LLMAnswerer
-from bot.service import SAMPLE_REPORT, App, build_app, make_answerer
-from bot.settings import Settings
+from bot.answering.base import NOT_FOUND, AnswerRequest
+from bot.answering.llm import LLMAnswerer
+from bot.app.settings import Settings
+from bot.app.wiring import SAMPLE_REPORT, App, build_app, make_answerer
 from bot.types import Answer
-from index.embeddings import LocalOnnxEmbedding
 from index.search import Filters, Hits, HybridSearcher
-from index.store import Store
+from index.storage.embeddings import LocalOnnxEmbedding
+from index.storage.store import Store
 from tests.fakes import FakeOpenAI, Reply
 
 QUESTION = "How many foreigners were deported?"
@@ -311,7 +311,7 @@ def test_streaming_shows_checked_sentences_then_the_verified_answer(
 
 
 def test_checked_sentences_wait_for_markers_split_across_deltas() -> None:
-    from bot.llm import CheckedSentences
+    from bot.answering.llm import CheckedSentences
     from bot.types import Citation
 
     source = Citation(n=1, doc_id="d", title="T", url=None, source=None, published=None,
@@ -430,7 +430,9 @@ def test_a_rejected_key_falls_back_and_is_never_logged(
     assert fake.completions[0].headers["authorization"] == f"Bearer {key}"  # it was sent
     assert answer.mode == "extractive" and DEPORTED in answer.answer
     assert answer.notice is not None and "401" in answer.notice
-    warnings = [r for r in caplog.records if r.name == "bot.llm" and r.levelno == logging.WARNING]
+    warnings = [
+        r for r in caplog.records if r.name == "bot.answering.llm" and r.levelno == logging.WARNING
+    ]
     assert len(warnings) == 1 and "401" in warnings[0].getMessage()
     assert key not in caplog.text and "DO-NOT-LOG" not in caplog.text
     assert key not in json.dumps(answer.as_json())

@@ -10,12 +10,17 @@ from pathlib import Path
 import pytest
 from fakes.news_server import STORIES, NewsServer, Route, article_html
 
-from index.dates import complete_dates, date_from_dateline, date_from_url, ingest_date_fallback
-from index.dedupe import DuplicateIndex, near_duplicates, shingles, signature
-from index.fetch import Fetcher, FetchError
-from index.ingest import Ingestor
+from index.ingest.pipeline import Ingestor
+from index.readers.dates import (
+    complete_dates,
+    date_from_dateline,
+    date_from_url,
+    ingest_date_fallback,
+)
 from index.sources import iter_sources
-from index.store import Store
+from index.sources.http import Fetcher, FetchError
+from index.storage.dedupe import DuplicateIndex, near_duplicates, shingles, signature
+from index.storage.store import Store
 from index.types import SourceDoc
 
 FAST = {"fetch_timeout": 0.5, "max_fetch_bytes": 200_000, "max_redirects": 3}

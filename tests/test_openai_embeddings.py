@@ -7,13 +7,13 @@ from collections.abc import Iterator
 import pytest
 from fakes.openai_server import FakeOpenAI
 
-from bot.service import SAMPLE_REPORT
-from bot.settings import Settings
-from index.embeddings import OpenAIEmbedding, make_embedding
+from bot.app.settings import Settings
+from bot.app.wiring import SAMPLE_REPORT
 from index.errors import ConfigError, IndexMismatchError
-from index.ingest import Ingestor
+from index.ingest.pipeline import Ingestor
 from index.search import HybridSearcher
-from index.store import Store
+from index.storage.embeddings import OpenAIEmbedding, make_embedding
+from index.storage.store import Store
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import NOT_FOUND
-from bot.prompts import (
+from bot.answering.base import NOT_FOUND
+from bot.answering.prompts import (
     ANSWER,
     CONDENSE,
     PROMPTS_DIR,

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import Settings
+from bot.app.settings import Settings
 from index.errors import QueryError, ReportbotError
-from index.ingest import Ingestor
+from index.ingest.pipeline import Ingestor
 from index.search import Filters, HybridSearcher
-from index.store import Store
+from index.storage.store import Store
 from index.types import Hit
 
 REPORTS = [

@@ -43,7 +43,10 @@ from slack_bolt.error import BoltError
 from slack_sdk.signature import SignatureVerifier
 from telegram.error import InvalidToken
 
-import index.fetch as fetch
+import index.sources.http as fetch
+from bot.answering.prompts import format_history, format_question, format_sources
+from bot.app.settings import Settings
+from bot.app.wiring import SAMPLE_REPORT, App
 from bot.frontends import api as api_module
 from bot.frontends import chat_common
 from bot.frontends import server as server_module
@@ -53,10 +56,7 @@ from bot.frontends.server import ServerThread
 from bot.frontends.slack import SlackBot
 from bot.frontends.telegram import SECRET_HEADER, TelegramBot
 from bot.frontends.web import WebUI
-from bot.prompts import format_history, format_question, format_sources
-from bot.service import SAMPLE_REPORT, App
-from bot.settings import Settings
-from index.fetch import BlockedAddressError, Fetcher, blocked_reason, check_public
+from index.sources.http import BlockedAddressError, Fetcher, blocked_reason, check_public
 from index.types import Chunk, Document, Hit
 from tests.fakes import FakeOpenAI, Reply
 from tests.fakes.news_server import STORIES, NewsServer, article_html
@@ -797,7 +797,9 @@ def log_a_rejected_key_error(fake: FakeOpenAI) -> None:
     with pytest.raises(openai.AuthenticationError) as rejected:
         client.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}])
     assert OPENAI_KEY in str(rejected.value)
-    logging.getLogger("bot.llm").warning("LLM failed: %s", rejected.value, exc_info=rejected.value)
+    logging.getLogger("bot.answering.llm").warning(
+        "LLM failed: %s", rejected.value, exc_info=rejected.value
+    )
 
 
 class FailingBotAPI(FakeBotAPI):
@@ -927,7 +929,7 @@ def test_the_telegram_command_never_prints_a_rejected_token(tmp_path: Path) -> N
             proc = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
-                "bot.cli",
+                "bot.app.cli",
                 "-v",
                 "telegram",
                 env=env,

@@ -19,11 +19,11 @@ import yaml
 from pydantic import SecretStr
 from slack_sdk.signature import SignatureVerifier
 
-from bot.conversations import SqliteConversations
-from bot.engine import ChatService
+from bot.app.wiring import App, build_app
+from bot.chat.conversations import SqliteConversations
+from bot.chat.service import ChatService
 from bot.frontends.chat_common import APOLOGY, NOT_ALLOWED, RATE_LIMITED
 from bot.frontends.slack import USAGE, SlackBot, question_text, render_blocks
-from bot.service import App, build_app
 from bot.types import Answer, Citation
 from tests.fakes.chat_service import BrokenService, SlowService
 from tests.fakes.slack_api import FakeSlack, serve_events
@@ -281,7 +281,7 @@ def test_tokens_never_appear_in_logs(
         with socket_mode(bot):
             slack.event(mention(QUESTION))
             slack.wait_posts(1, "C1")
-        logging.getLogger("test").debug("configured with %s", bot.settings.slack_bot_token)
+        logging.getLogger("test").debug("configured with %s", bot.app.settings.slack_bot_token)
     text = caplog.text
     assert "Sending a request" in text and "apps.connections.open" in text  # DEBUG was on
     for secret in (BOT_TOKEN, APP_TOKEN, SIGNING_SECRET):

@@ -16,8 +16,9 @@ import aiohttp
 import pytest
 from pydantic import SecretStr
 
-from bot.conversations import SqliteConversations
-from bot.engine import ChatService
+from bot.app.wiring import App, build_app
+from bot.chat.conversations import SqliteConversations
+from bot.chat.service import ChatService
 from bot.frontends.chat_common import (
     APOLOGY,
     EMPTY_QUESTION,
@@ -29,7 +30,6 @@ from bot.frontends.chat_common import (
     utf16_len,
 )
 from bot.frontends.telegram import MESSAGE_LIMIT, SECRET_HEADER, TelegramBot, render_html
-from bot.service import App, build_app
 from bot.types import Answer, Citation
 from tests.fakes.chat_service import BrokenService, FixedService
 from tests.fakes.telegram_api import FakeBotAPI, polling
@@ -392,7 +392,7 @@ def test_the_reportbot_telegram_command_polls_and_stops_on_ctrl_c(tmp_path: Path
             proc = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
-                "bot.cli",
+                "bot.app.cli",
                 "-v",
                 "telegram",
                 env=env,

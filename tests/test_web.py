@@ -10,16 +10,16 @@ from pathlib import Path
 import pytest
 from gradio_client import Client
 
-from bot.cli import _parser, cmd_serve
+from bot.app.cli import _parser, cmd_serve
+from bot.app.settings import Settings
+from bot.app.wiring import App, build_app
 from bot.frontends.library import Library, LibraryError, sanitize_filename
 from bot.frontends.server import ServerThread, prepare_app
 from bot.frontends.web import WebUI, chat_markdown, mode_note, sources_html
-from bot.service import App, build_app
-from bot.settings import Settings
 from bot.types import Answer, Citation
 from index.errors import ReportbotError
 from index.search import Filters
-from index.store import Store
+from index.storage.store import Store
 from index.types import Document
 
 DEPORTED = "2,825 foreigners, including 476 women"

@@ -21,12 +21,11 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.app.wiring import App
 from bot.frontends.chat_common import protect_secrets
 from bot.frontends.library import Library, LibraryError, document_json
 from bot.frontends.openai_compat import OpenAICompat
-from bot.service import App
-from index.errors import ReportbotError, VectorStoreUnavailable
-from index.search import Filters
+from index import Filters, ReportbotError, VectorStoreUnavailable
 
 log = logging.getLogger("reportbot.api")
 
@@ -350,9 +349,9 @@ def create_api(app: App, library: Library | None = None) -> FastAPI:
     @api.get("/healthz")
     def healthz() -> dict[str, object]:
         health: dict[str, object] = {
-            "status": "ok", "mode": app.service.mode, "documents": len(library.documents())
+            "status": "ok", "mode": app.service.mode, "documents": app.store.count()
         }  # fmt: skip
-        problem = app.store.vectors.unavailable()
+        problem = app.store.unavailable()
         if problem:  # still answering, from BM25 alone: degraded, not down
             health.update(status="degraded", vector_store=problem)
         return health

@@ -10,7 +10,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable, Iterable
 from urllib.parse import quote
 
-from index.types import Document
+from index import Document
 
 APOLOGY = "Sorry, something went wrong while answering. Please try again in a moment."
 NOT_ALLOWED = "Sorry, I'm not enabled in this chat. Ask the bot's administrator to allow it."

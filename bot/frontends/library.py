@@ -11,12 +11,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from bot.service import SAMPLE_REPORT, App
-from index.errors import ReportbotError
-from index.fetch import Fetcher
-from index.ingest import IngestReport
-from index.sources import READERS
-from index.types import Document
+from bot.app.wiring import SAMPLE_REPORT, App
+from index import Document, Fetcher, IngestReport, ReportbotError, report_extensions
 
 _UNSAFE = re.compile(r"[^\w.\- ]+")
 _COPY_CHUNK = 1 << 20
@@ -33,7 +29,7 @@ class LibraryError(ReportbotError):
 
 def supported_types() -> list[str]:
     """File extensions the readers accept (".txt", ".pdf", ...)."""
-    return sorted(READERS)
+    return report_extensions()
 
 
 def sanitize_filename(name: str) -> str:
@@ -85,7 +81,7 @@ class Library:
         """Copy an uploaded file into data_dir/uploads, refusing odd types and big files."""
         name = sanitize_filename(filename)
         suffix = Path(name).suffix.lower()
-        if suffix not in READERS:
+        if suffix not in report_extensions():
             raise LibraryError(
                 f"unsupported file type {suffix or '(none)'!r} for {name!r} "
                 f"(supported: {', '.join(supported_types())})",
@@ -146,7 +142,7 @@ class Library:
     def remove(self, doc_id: str) -> Document:
         """Remove a report (and its uploaded file, if it came from an upload)."""
         with self._write:
-            doc = self.app.store.catalog.get(doc_id)
+            doc = self.app.store.document(doc_id)
             if doc is None:
                 raise LibraryError(f"no report with id {doc_id!r}", status=404, kind="not_found")
             self.app.store.remove([doc_id])

@@ -21,11 +21,11 @@ from typing import Any, Literal
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.citations import render_markdown
-from bot.engine import ChatService
+from bot.chat.service import ChatService
 from bot.frontends.library import LibraryError
+from bot.grounding.citations import render_markdown
 from bot.types import Answer
-from index.errors import ReportbotError
+from index import ReportbotError
 
 log = logging.getLogger("reportbot.api")
 MODEL_ID = "reportbot"

@@ -9,8 +9,8 @@ import threading
 import time
 from typing import Any
 
-from bot.service import App, build_app, quiet_offline_env
-from bot.settings import Settings
+from bot.app.settings import Settings
+from bot.app.wiring import App, build_app, quiet_offline_env
 
 log = logging.getLogger("reportbot.server")
 
@@ -160,7 +160,7 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
 def start_feed_follower(app: App, stop: threading.Event) -> threading.Thread | None:
     """Poll the followed feeds (REPORTBOT_FOLLOW_FEEDS and earlier `reportbot follow`s) in a
     background thread until ``stop`` is set; None when no feed is followed."""
-    from index.follow import FeedFollower
+    from index import FeedFollower
 
     follower = FeedFollower(app.store, app.ingestor, app.settings)
     follower.follow(app.settings.follow_feeds)

@@ -15,8 +15,8 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry import default_retry_handlers
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.citations import also_in, meta_parts, source_line
-from bot.engine import ChatService
+from bot.app.settings import Settings
+from bot.chat.service import ChatService
 from bot.frontends.chat_common import (
     APOLOGY,
     EMPTY_QUESTION,
@@ -30,9 +30,9 @@ from bot.frontends.chat_common import (
     short,
     split_message,
 )
-from bot.settings import Settings
+from bot.grounding.citations import also_in, meta_parts, source_line
 from bot.types import Answer, Citation
-from index.errors import ConfigError
+from index import ConfigError
 
 log = logging.getLogger(__name__)
 

@@ -28,8 +28,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.citations import also_in, meta_parts, source_line
-from bot.engine import ChatService
+from bot.app.settings import Settings
+from bot.chat.service import ChatService
 from bot.frontends.chat_common import (
     APOLOGY,
     EMPTY_QUESTION,
@@ -46,10 +46,9 @@ from bot.frontends.chat_common import (
     split_message,
     utf16_len,
 )
-from bot.settings import Settings
+from bot.grounding.citations import also_in, meta_parts, source_line
 from bot.types import Answer, Citation
-from index.errors import ConfigError
-from index.types import Document
+from index import ConfigError, Document
 
 log = logging.getLogger(__name__)
 

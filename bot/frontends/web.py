@@ -11,12 +11,11 @@ from typing import Any
 
 import gradio as gr
 
-from bot.citations import also_in, meta_parts, source_line
+from bot.app.wiring import App
 from bot.frontends.library import Library, LibraryError, supported_types
-from bot.service import App
+from bot.grounding.citations import also_in, meta_parts, source_line
 from bot.types import Answer, Citation
-from index.errors import ReportbotError
-from index.ingest import IngestReport
+from index import IngestReport, ReportbotError
 
 log = logging.getLogger("reportbot.web")
 

@@ -15,9 +15,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from common import load_questions
 
-from bot.evaluate import evaluate
-from bot.service import build_app
-from bot.settings import Settings
+from bot.app.evaluate import evaluate
+from bot.app.settings import Settings
+from bot.app.wiring import build_app
 
 
 def main() -> None:

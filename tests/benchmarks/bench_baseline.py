@@ -27,11 +27,11 @@ from common import build_corpus, load_questions, percentiles, rank_metrics
 from llama_index.core import Document, VectorStoreIndex
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
-from bot.service import quiet_offline_env
-from index.embeddings import LocalOnnxEmbedding
+from bot.app.wiring import quiet_offline_env
 from index.search import Filters, HybridSearcher
 from index.settings import IndexSettings
-from index.store import Store
+from index.storage.embeddings import LocalOnnxEmbedding
+from index.storage.store import Store
 
 GROUP = 200
 

@@ -26,12 +26,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from pydantic import SecretStr
 
+from bot.app.settings import Settings
+from bot.app.wiring import SAMPLE_REPORT, build_app, quiet_offline_env
 from bot.frontends.chat_common import APOLOGY, RATE_LIMITED
 from bot.frontends.telegram import TelegramBot
-from bot.service import SAMPLE_REPORT, build_app, quiet_offline_env
-from bot.settings import Settings
-from index.embeddings import LocalOnnxEmbedding
-from index.store import Store
+from index.storage.embeddings import LocalOnnxEmbedding
+from index.storage.store import Store
 from tests.fakes.telegram_api import FakeBotAPI
 
 TOKEN = "123456:AAH-bench-token-0123456789abcdef"

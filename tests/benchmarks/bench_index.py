@@ -20,12 +20,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from common import build_corpus, load_questions, percentiles, rank_metrics
 
-from index.chunking import chunk_document
-from index.embeddings import make_embedding
-from index.ingest import Ingestor
+from index.ingest.chunking import chunk_document
+from index.ingest.pipeline import Ingestor
 from index.search import Filters, HybridSearcher
 from index.settings import IndexSettings
-from index.store import Store, embed_text
+from index.storage.embeddings import make_embedding
+from index.storage.store import Store, embed_text
 
 
 def open_store(data_dir: Path) -> Store:

@@ -38,12 +38,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import numpy as np
 from common import build_corpus, load_questions
 
-from bot.evaluate import evaluate
-from bot.service import build_app, quiet_offline_env
-from bot.settings import Settings
-from index.embeddings import LocalOnnxEmbedding
-from index.ingest import Ingestor
-from index.store import Store
+from bot.app.evaluate import evaluate
+from bot.app.settings import Settings
+from bot.app.wiring import build_app, quiet_offline_env
+from index.ingest.pipeline import Ingestor
+from index.storage.embeddings import LocalOnnxEmbedding
+from index.storage.store import Store
 
 EDITION = re.compile(r"\s*\(Edition \d+\.\)$")
 

@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import replace
 
-from bot.engine import ChatService
+from bot.chat.service import ChatService
 from bot.types import Answer
 from index.search import Filters
 from index.types import Document

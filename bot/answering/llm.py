@@ -19,10 +19,8 @@ from typing import TYPE_CHECKING, Any, cast
 import openai
 from openai import OpenAI
 
-from bot.answer import NOT_FOUND, Answerer, AnswerRequest
-from bot.citations import MARKER, CitationBuilder, answer_sentences, renumber, verify
-from bot.figures import find_figures
-from bot.prompts import (
+from bot.answering.base import NOT_FOUND, Answerer, AnswerRequest
+from bot.answering.prompts import (
     ANSWER,
     CONDENSE,
     PROMPTS_DIR,
@@ -31,15 +29,16 @@ from bot.prompts import (
     format_sources,
     load_prompt,
 )
-from bot.question import stems
+from bot.answering.question import stems
+from bot.grounding.citations import MARKER, CitationBuilder, answer_sentences, renumber, verify
+from bot.grounding.figures import find_figures
 from bot.types import Answer, Citation, Verification
-from index.chunking import split_sentences
-from index.types import Hit
+from index import Hit, split_sentences
 
 if TYPE_CHECKING:
-    from pathlib import Path
+    from importlib.resources.abc import Traversable
 
-    from bot.settings import Settings
+    from bot.app.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +72,7 @@ class LLMAnswerer:
         model: str,
         fallback: Answerer,
         temperature: float = 0.0,
-        prompts_dir: Path = PROMPTS_DIR,
+        prompts_dir: Traversable = PROMPTS_DIR,
         deadline: float = 120.0,
     ) -> None:
         self.client = client

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
 
-from index.chunking import split_sentences
-from index.lexical import STOPWORDS
+from index import STOPWORDS, split_sentences
 
 QType = Literal["quantity", "date", "person", "place", "general"]
 _WORD = re.compile(r"[^\W_]+(?:['’][a-z]+)?", re.UNICODE)

@@ -6,16 +6,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.answer import Answerer, ExtractiveAnswerer
-from bot.conversations import SqliteConversations
-from bot.engine import RagChatService
-from bot.settings import Settings
-from index.embeddings import make_embedding
-from index.ingest import Ingestor
-from index.search import HybridSearcher
-from index.store import Store
+from bot.answering.base import Answerer
+from bot.answering.extractive import ExtractiveAnswerer
+from bot.app.settings import Settings
+from bot.chat.conversations import SqliteConversations
+from bot.chat.service import RagChatService
+from index import HybridSearcher, Ingestor, Store, make_embedding
 
-SAMPLE_REPORT = Path(__file__).parent / "assets" / "sample-report.txt"
+SAMPLE_REPORT = Path(__file__).resolve().parents[1] / "assets" / "sample-report.txt"
 
 
 def quiet_offline_env() -> None:
@@ -51,7 +49,7 @@ def make_answerer(settings: Settings) -> Answerer:
     extractive = ExtractiveAnswerer(settings.max_answer_sentences)
     if not settings.use_llm:
         return extractive
-    from bot.llm import LLMAnswerer
+    from bot.answering.llm import LLMAnswerer
 
     return LLMAnswerer.from_settings(settings, fallback=extractive)
 

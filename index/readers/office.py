@@ -5,12 +5,10 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-from index.encodings import ReadError, clean_text, file_kind
-from index.sources import Item, iso_date, read_bytes
+from index.readers.encodings import ReadError, clean_text, file_kind
+from index.readers.text import iso_date
 from index.types import SourceDoc
 
 NO_TEXT_LAYER = "PDF has no text layer (scanned?); OCR is not supported"
@@ -167,11 +165,18 @@ def docx_doc(
     )
 
 
-def read_pdf(path: Path, max_bytes: int) -> Iterator[Item]:
-    yield pdf_doc(read_bytes(path, max_bytes), location=str(path))
+def parse_pdf(
+    data: bytes, *, location: str, url: str | None = None, charset: str | None = None,
+    max_bytes: int = 0,
+) -> SourceDoc:  # fmt: skip
+    """A PDF report from its bytes (``charset`` does not apply)."""
+    return pdf_doc(data, location=location, url=url)
 
 
-def read_docx(path: Path, max_bytes: int) -> Iterator[Item]:
-    data = read_bytes(path, max_bytes)
-    limit = max(DOCX_EXPANSION * max_bytes, DOCX_MIN_UNZIPPED)
-    yield docx_doc(data, location=str(path), max_unzipped=limit)
+def parse_docx(
+    data: bytes, *, location: str, url: str | None = None, charset: str | None = None,
+    max_bytes: int = 0,
+) -> SourceDoc:  # fmt: skip
+    """A DOCX report from its bytes; it may unzip to DOCX_EXPANSION × ``max_bytes``."""
+    limit = max(DOCX_EXPANSION * max_bytes, DOCX_MIN_UNZIPPED) if max_bytes else 200_000_000
+    return docx_doc(data, location=location, url=url, max_unzipped=limit)

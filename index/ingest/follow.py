@@ -16,12 +16,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from index.encodings import ReadError
-from index.feeds import FeedEntry, entry_item, is_feed, parse_feed
-from index.fetch import Fetcher
-from index.ingest import Ingestor, IngestReport
+from index.ingest.pipeline import Ingestor, IngestReport
+from index.readers.encodings import ReadError
 from index.settings import IndexSettings
-from index.store import Store
+from index.sources.feeds import FeedEntry, entry_item, is_feed, parse_feed
+from index.sources.http import Fetcher
+from index.storage.store import Store
 from index.types import SourceDoc
 
 log = logging.getLogger(__name__)

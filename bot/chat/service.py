@@ -7,12 +7,10 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
-from bot.answer import Answerer, AnswerRequest
-from bot.conversations import ConversationStore, MemoryConversations, Turn
+from bot.answering.base import Answerer, AnswerRequest
+from bot.chat.conversations import ConversationStore, MemoryConversations, Turn
 from bot.types import Answer
-from index.search import Filters, HybridSearcher
-from index.store import Store
-from index.types import Document, Hit
+from index import Document, Filters, Hit, HybridSearcher, Store
 
 KEYWORD_ONLY = (
     "The vector store is unreachable, so this answer comes from keyword search alone; "
@@ -62,11 +60,11 @@ def collapse_copies(hits: list[Hit], store: Store) -> tuple[list[Hit], dict[str,
     kept = []
     for hit in hits:
         doc_id = hit.document.doc_id
-        if leader.setdefault(store.duplicates.canonical_of(doc_id), doc_id) == doc_id:
+        if leader.setdefault(store.canonical_of(doc_id), doc_id) == doc_id:
             kept.append(hit)
     also: dict[str, list[str]] = {}
     for doc_id in leader.values():
-        copies = store.catalog.get_many(store.duplicates.copies_of(doc_id)).values()
+        copies = store.copies_of(doc_id)
         names = sorted({c.source or c.title or c.doc_id for c in copies})
         if names:
             also[doc_id] = names
@@ -108,7 +106,7 @@ class RagChatService:
         return bool(self.conversations.load(conversation_id))
 
     def documents(self) -> list[Document]:
-        return self.searcher.store.catalog.documents()
+        return self.searcher.store.documents()
 
     def _request(
         self, question: str, turns: list[Turn], filters: Filters | None

@@ -4,7 +4,7 @@ A URL whose response is a feed (by content type, or by sniffing its first elemen
 item per entry: the entry's page fetched as an article, dated by the entry when the page has no
 date; if the page cannot be had, the entry's own content or summary stands in when it is
 substantial, else the entry becomes a SourceError. Following feeds over time (conditional
-polls, seen entries) is ``index.follow``.
+polls, seen entries) is ``index.ingest.follow``.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from index.dates import complete_dates
-from index.encodings import ReadError, clean_text
-from index.fetch import Fetcher, Response, clean_url, page_doc
-from index.sources import Item
+from index.readers.dates import complete_dates
+from index.readers.encodings import ReadError, clean_text
+from index.sources.files import Item
+from index.sources.http import Fetcher, Response, clean_url, page_doc
 from index.types import SourceDoc, SourceError
 
 FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/rdf+xml"}

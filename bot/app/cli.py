@@ -10,13 +10,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from bot.citations import render_text
-from bot.service import App, build_app, open_store
-from bot.settings import Settings
+from bot.app.settings import Settings
+from bot.app.wiring import App, build_app, open_store
+from bot.grounding.citations import render_text
 from bot.types import Answer
-from index.errors import ReportbotError
-from index.ingest import Ingestor
-from index.search import Filters, HybridSearcher
+from index import Filters, HybridSearcher, Ingestor, ReportbotError
 
 log = logging.getLogger("reportbot")
 
@@ -59,7 +57,7 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
             print(f"  failed: {_one_line(f['location'])}: {_one_line(f['reason'])}",
                   file=sys.stderr)  # fmt: skip
         dups = report.duplicates
-        named = store.catalog.get_many([*report.same_text.values(), *dups, *dups.values()])
+        named = store.documents_by_id([*report.same_text.values(), *dups, *dups.values()])
 
         def where(doc_id: str) -> str:
             return _one_line(named[doc_id].location if doc_id in named else doc_id)
@@ -80,7 +78,7 @@ def _one_line(text: str) -> str:
 
 
 def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
-    docs = open_store(settings).catalog.documents()
+    docs = open_store(settings).documents()
     if args.json:
         keys = ("doc_id", "title", "source", "published", "url", "location", "ingested_at")
         _print_json([{**{k: getattr(d, k) for k in keys}, "chunks": d.n_chunks} for d in docs])
@@ -96,11 +94,11 @@ def cmd_remove(settings: Settings, args: argparse.Namespace) -> int:
     store = open_store(settings)
     ids: list[str] = []
     for target in args.targets:
-        if store.catalog.get(target):
+        if store.document(target):
             ids.append(target)
             continue
         loc = str(Path(target).expanduser().resolve()) if not target.startswith("http") else target
-        found = store.catalog.find(location=loc) or store.catalog.find(location=target)
+        found = store.find(loc) or store.find(target)
         if not found:
             print(f"error: no report with id or path {target!r} (see `reportbot list`)",
                   file=sys.stderr)  # fmt: skip
@@ -178,7 +176,7 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     app = build_app(settings)
-    n = len(app.store.catalog.documents())
+    n = app.store.count()
     print(f"reportbot ({app.service.mode} mode, {n} reports). Ask a question; 'new' starts over, "
           "'quit' leaves.")  # fmt: skip
     conversation: str | None = None
@@ -213,7 +211,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.evaluate import evaluate, format_table, load_questions
+    from bot.app.evaluate import evaluate, format_table, load_questions
 
     app = build_app(settings)
     result = evaluate(app, load_questions(Path(args.questions)), k=args.k)
@@ -231,7 +229,7 @@ def cmd_follow(settings: Settings, args: argparse.Namespace) -> int:
     """Poll feeds (given ones, else every followed one) and ingest new or changed entries."""
     import threading
 
-    from index.follow import FeedFollower, FollowReport, parse_interval
+    from index import FeedFollower, FollowReport, parse_interval
 
     try:
         interval = parse_interval(args.every) if args.every else settings.follow_every

@@ -6,18 +6,19 @@ import fcntl
 import hashlib
 import os
 import threading
+from collections.abc import Iterable
 from typing import IO, Any
 
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
-from index.catalog import Catalog
-from index.dedupe import DuplicateIndex
 from index.errors import IndexBusyError, IndexMismatchError
-from index.lexical import LexicalIndex
 from index.settings import IndexSettings
+from index.storage.catalog import Catalog
+from index.storage.dedupe import DuplicateIndex
+from index.storage.lexical import LexicalIndex
+from index.storage.vectors import VectorIndex, describe_store, make_chroma_client
 from index.types import Chunk, Document
-from index.vectors import VectorIndex, describe_store, make_chroma_client
 
 
 def published_int(published: str | None) -> int:
@@ -65,6 +66,39 @@ class Store:
         self._write_lock = threading.RLock()
         self._writer_file: IO[str] | None = None  # held from the first write until close()
         self.repair()
+
+    # -- reading (what `bot` may ask) -------------------------------------------------------
+    def document(self, doc_id: str) -> Document | None:
+        """A ready document with its text, or None."""
+        return self.catalog.get(doc_id)
+
+    def documents(self, with_text: bool = False) -> list[Document]:
+        """Every ready document, newest first (without their text unless asked)."""
+        return self.catalog.documents(with_text=with_text)
+
+    def documents_by_id(self, doc_ids: Iterable[str]) -> dict[str, Document]:
+        """The ready documents among ``doc_ids``, by id."""
+        return self.catalog.get_many(doc_ids)
+
+    def find(self, location: str) -> list[str]:
+        """The doc_ids of the reports read from ``location`` (a path or URL)."""
+        return self.catalog.find(location=location)
+
+    def count(self) -> int:
+        """How many reports are ready to search."""
+        return self.catalog.count_ready_docs()
+
+    def canonical_of(self, doc_id: str) -> str:
+        """The report that stands for ``doc_id``'s syndicated copies (itself if it has none)."""
+        return self.duplicates.canonical_of(doc_id)
+
+    def copies_of(self, doc_id: str) -> list[Document]:
+        """The other outlets' copies of the same story, oldest first."""
+        return list(self.documents_by_id(self.duplicates.copies_of(doc_id)).values())
+
+    def unavailable(self) -> str | None:
+        """Why the vector store cannot be used right now (a server away), or None."""
+        return self.vectors.unavailable()
 
     # -- writing ----------------------------------------------------------------------------
     def write(

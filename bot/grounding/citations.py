@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import re
 
-from bot.figures import find_figures, supported
+from bot.grounding.figures import find_figures, supported
 from bot.types import Answer, Citation, Verification
-from index.chunking import split_sentences
-from index.documents import page_of
-from index.types import Hit
+from index import Hit, page_of, split_sentences
 
 MARKER = re.compile(r"\s?\[(\d+)\]")
 

@@ -58,8 +58,17 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return text if controls <= len(text) // 100 else None
 
 
-def decode(data: bytes) -> str:
-    """Bytes to text: UTF-8 (with or without BOM), else the detected encoding (cp1252, EUC-KR…)."""
+def decode(data: bytes, charset: str | None = None) -> str:
+    """Bytes to text: UTF-8 (with or without BOM), else the detected encoding (cp1252, EUC-KR…).
+
+    A ``charset`` the sender declared (an HTTP header) is tried first; if it is unknown or does
+    not fit the bytes, the bytes speak for themselves.
+    """
+    if charset and data:
+        try:
+            return data.decode(charset).lstrip("\ufeff")
+        except (LookupError, UnicodeDecodeError):
+            pass
     if not data.strip():
         raise ReadError("empty file")
     kind = file_kind(data)

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
 
-from index.settings import IndexSettings
+from index import IndexSettings
 
 
 class Settings(IndexSettings):

@@ -13,7 +13,7 @@ from pydantic import PrivateAttr
 from index.errors import ConfigError
 from index.settings import IndexSettings
 
-_TOKENIZER = Path(__file__).parent / "assets" / "minilm-tokenizer.json"
+_TOKENIZER = Path(__file__).resolve().parents[1] / "assets" / "minilm-tokenizer.json"
 LOCAL_MODEL_NAME = "all-MiniLM-L6-v2-onnx-int8"
 
 

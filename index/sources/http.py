@@ -13,17 +13,17 @@ import re
 import socket
 import time
 import urllib.request
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from http import HTTPStatus
-from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
-from index.encodings import ReadError, decode
-from index.sources import NO_ARTICLE_TEXT, _text_doc, html_doc
+from index import readers
+from index.readers.encodings import ReadError, decode
+from index.readers.html import NO_ARTICLE_TEXT, canonical_link, html_doc
 from index.types import SourceDoc
 
 if TYPE_CHECKING:
@@ -31,9 +31,6 @@ if TYPE_CHECKING:
 
 USER_AGENT = "reportbot/0.1 (+news research bot)"
 _REDIRECTS = {301, 302, 303, 307, 308}
-HTML_TYPES = {"text/html", "application/xhtml+xml"}
-PDF_TYPES = {"application/pdf", "application/x-pdf"}
-DOCX_TYPES = {"application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 # Fewer words than this is a menu, a cookie wall or a JavaScript shell, not a report.
 MIN_ARTICLE_WORDS = 15
 _ACCEPT = (
@@ -302,76 +299,45 @@ def clean_url(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", parts.query, ""))
 
 
-def canonical_url(html: str, page_url: str) -> str:
-    """The page's own idea of its address: <link rel=canonical>, else og:url, else ``page_url``."""
-    import lxml.html
-
-    try:
-        tree = lxml.html.document_fromstring(html)
-    except Exception:  # lxml raises several types on junk; the fetched URL is then the answer
-        return clean_url(page_url)
-    found = [
-        *tree.xpath(
-            "//link[contains(concat(' ', normalize-space(@rel), ' '), ' canonical ')]/@href"
-        ),
-        *tree.xpath("//meta[@property='og:url' or @name='og:url']/@content"),
-    ]
-    for href in found:
-        href = str(href).strip()
-        if href:
-            absolute = urljoin(page_url, href)
-            if urlsplit(absolute).scheme in {"http", "https"} and urlsplit(absolute).netloc:
-                return clean_url(absolute)
-    return clean_url(page_url)
-
-
-def _decode(response: Response) -> str:
-    """The body as text: the charset the server declares if it fits, else detection."""
+def _charset(response: Response) -> str | None:
     m = re.search(r"charset=[\"']?([\w.:-]+)", response.headers.get("content-type", ""), re.I)
-    if m and response.content:
-        try:
-            return response.content.decode(m[1]).lstrip("\ufeff")
-        except (LookupError, UnicodeDecodeError):
-            pass  # a wrong or unknown declared charset: let the bytes speak
-    return decode(response.content)
+    return m[1] if m else None
 
 
 def page_doc(response: Response) -> SourceDoc:
     """A fetched page as a SourceDoc, by media type; location and url are the canonical URL."""
-    kind = response.content_type
-    suffix = Path(urlsplit(response.url).path).suffix.lower()
     if not response.content.strip():
         raise ReadError("empty page: the server answered with no content")
-    if kind in HTML_TYPES or (not kind and response.content.lstrip()[:1] == b"<"):
-        html = _decode(response)
-        url = canonical_url(html, response.url)
-        try:
-            doc: SourceDoc | None = html_doc(html, location=url, url=url)
-        except ReadError as exc:
-            if str(exc) != NO_ARTICLE_TEXT:
-                raise
-            doc = None  # said below, with what a page without text usually means
-        words = len(doc.text.split()) if doc else 0
-        if doc is None or words < MIN_ARTICLE_WORDS:
-            plural = "s" * (words != 1)
-            raise ReadError(
-                f"no article text found in the page (only {words} word{plural}: "
-                "it may need JavaScript or a login)"
-            )
-        return doc
+    kind = response.content_type
+    fmt = readers.for_response(kind, urlsplit(response.url).path, response.content[:64])
+    if fmt is None or fmt.parse is None:
+        raise ReadError(
+            f"unsupported content type {kind or '(none)'!r} "
+            "(expected an HTML article, a feed, PDF or DOCX)"
+        )
+    charset = _charset(response)
+    if fmt.name == "html":
+        return _article(response, charset)
     url = clean_url(response.url)
-    if kind in PDF_TYPES or (kind == "application/octet-stream" and suffix == ".pdf"):
-        from index.documents import pdf_doc
+    return fmt.parse(response.content, location=url, url=url, charset=charset)
 
-        return pdf_doc(response.content, location=url, url=url)
-    if kind in DOCX_TYPES or (kind == "application/octet-stream" and suffix == ".docx"):
-        from index.documents import docx_doc
 
-        return docx_doc(response.content, location=url, url=url)
-    if kind in {"text/plain", "text/markdown"}:
-        doc = _text_doc(Path("page.txt"), _decode(response))
-        return replace(doc, location=url, url=doc.url or url)
-    raise ReadError(
-        f"unsupported content type {kind or '(none)'!r} "
-        "(expected an HTML article, a feed, PDF or DOCX)"
-    )
+def _article(response: Response, charset: str | None) -> SourceDoc:
+    """A news page's article; a page with (almost) no text is refused with the likely cause."""
+    html = decode(response.content, charset)
+    link = canonical_link(html, response.url)
+    url = clean_url(link or response.url)
+    try:
+        doc: SourceDoc | None = html_doc(html, location=url, url=url)
+    except ReadError as exc:
+        if str(exc) != NO_ARTICLE_TEXT:
+            raise
+        doc = None  # said below, with what a page without text usually means
+    words = len(doc.text.split()) if doc else 0
+    if doc is None or words < MIN_ARTICLE_WORDS:
+        plural = "s" * (words != 1)
+        raise ReadError(
+            f"no article text found in the page (only {words} word{plural}: "
+            "it may need JavaScript or a login)"
+        )
+    return doc

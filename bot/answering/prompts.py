@@ -1,4 +1,5 @@
-"""Prompt templates: files in prompts/ with named placeholders, validated at load, filled here."""
+"""Prompt templates: package files (bot/answering/prompts/) with named placeholders, validated
+at load, filled here. They ship inside the wheel and load with importlib.resources."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ import re
 import string
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 
-from bot.citations import MARKER
-from index.types import Hit
+from bot.grounding.citations import MARKER
+from index import Hit
 
-PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
+PROMPTS_DIR: Traversable = files(__package__ or "bot.answering") / "prompts"
 # The placeholders each prompt must have: exactly these, no more, no fewer.
 ANSWER = ("answer", frozenset({"history", "sources", "question"}))
 CONDENSE = ("condense", frozenset({"history", "question"}))
@@ -35,7 +37,7 @@ class Prompt:
     """A validated template: a list of (role, text) sections with named placeholders."""
 
     name: str
-    path: Path
+    path: Traversable
     sections: tuple[tuple[str, str], ...]
     placeholders: frozenset[str]
 
@@ -57,7 +59,7 @@ class Prompt:
             raise PromptError(f"prompt {self.name!r}: missing values {missing}, unknown {extra}")
 
 
-def _placeholders(text: str, path: Path) -> set[str]:
+def _placeholders(text: str, path: Traversable) -> set[str]:
     names: set[str] = set()
     try:
         parsed = list(string.Formatter().parse(text))
@@ -75,7 +77,7 @@ def _placeholders(text: str, path: Path) -> set[str]:
     return names
 
 
-def _sections(text: str, path: Path) -> tuple[tuple[str, str], ...]:
+def _sections(text: str, path: Traversable) -> tuple[tuple[str, str], ...]:
     marks = list(_ROLE.finditer(text))
     if not marks:
         return (("user", text),)
@@ -90,7 +92,7 @@ def _sections(text: str, path: Path) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-def load_prompt(name: str, expected: Iterable[str], directory: Path = PROMPTS_DIR) -> Prompt:
+def load_prompt(name: str, expected: Iterable[str], directory: Traversable = PROMPTS_DIR) -> Prompt:
     """Read prompts/NAME.md and check it has exactly the ``expected`` placeholders."""
     path = directory / f"{name}.md"
     try:

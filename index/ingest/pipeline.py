@@ -12,11 +12,11 @@ from datetime import UTC, datetime
 
 from tqdm import tqdm
 
-from index.chunking import chunk_document
-from index.dates import ingest_date_fallback
-from index.fetch import Fetcher
+from index.ingest.chunking import chunk_document
+from index.readers.dates import ingest_date_fallback
 from index.sources import estimate_reports, iter_sources
-from index.store import Store
+from index.sources.http import Fetcher
+from index.storage.store import Store
 from index.types import Chunk, Document, SourceDoc, SourceError
 
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.service import App
+from bot.app.wiring import App
 from bot.types import Answer
-from index.search import Filters
+from index import Filters
 
 _MARKER = re.compile(r"\[\d+\]")
 _QUOTES = str.maketrans("’‘“”", "''\"\"")
@@ -57,7 +57,7 @@ def citations_valid(app: App, answer: Answer) -> bool:
     if not numbers <= set(by_n) or not answer.verification.ok:
         return False
     for c in answer.citations:
-        doc = app.store.catalog.get(c.doc_id)
+        doc = app.store.document(c.doc_id)
         if doc is None or doc.text[c.start : c.end] != c.quote:
             return False
     return True
@@ -104,7 +104,7 @@ class EvalResult:
 def _gold_docs(app: App, record: dict[str, Any]) -> set[str]:
     gold = set(record.get("doc_ids") or [])
     for url in record.get("urls") or []:
-        gold.update(app.store.catalog.find(location=url))
+        gold.update(app.store.find(url))
     return gold
 
 

@@ -99,9 +99,10 @@ class Catalog:
             r[0] for r in self._db.execute(f"SELECT doc_id FROM documents WHERE {col}=?", (value,))
         ]
 
-    def documents(self) -> list[Document]:
-        sql = f"SELECT {_DOC_COLS} FROM documents WHERE state='ready' "
-        sql += "ORDER BY published DESC, title"
+    def documents(self, with_text: bool = True) -> list[Document]:
+        """Every ready document, newest first; without their (large) text unless asked."""
+        cols = _DOC_COLS if with_text else _DOC_COLS.replace("text,", "'' AS text,", 1)
+        sql = f"SELECT {cols} FROM documents WHERE state='ready' ORDER BY published DESC, title"
         return [self._doc(r) for r in self._db.execute(sql)]
 
     def pending(self) -> list[str]:

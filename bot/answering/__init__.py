@@ -1,0 +1,1 @@
+"""Answering: the Answerer seam, question parsing, the extractive reader, the LLM, prompts."""

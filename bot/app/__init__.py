@@ -1,0 +1,1 @@
+"""The application: settings, wiring of index and answerer, the CLI, evaluation."""

@@ -1,0 +1,1 @@
+"""The chat service (retrieval, follow-ups, answering) and the conversations it keeps."""

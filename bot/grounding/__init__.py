@@ -1,0 +1,1 @@
+"""Grounding: citations with exact offsets, and the check of every figure against them."""

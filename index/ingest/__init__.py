@@ -1,0 +1,1 @@
+"""The ingest pipeline: reports → chunks → the store; syndicated copies; feeds followed."""
