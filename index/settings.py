@@ -26,6 +26,11 @@ class IndexSettings(BaseSettings):
     vector_store: Literal["embedded", "server", "ephemeral"] = "embedded"
     chroma_host: str = "127.0.0.1"
     chroma_port: int = 8000
+    chroma_timeout: float = Field(
+        default=30.0,
+        description="Seconds each request to a Chroma server may take (at most 5 of them to "
+        "connect) before the server counts as unreachable.",
+    )
     collection: str = "reports"
     chunk_chars: int = 1000
     chunk_overlap_sentences: int = 1

@@ -3,6 +3,7 @@ start, BM25-only answers while it restarts under a running server, and dense sea
 
 from __future__ import annotations
 
+import signal
 import socket
 import subprocess
 import sys
@@ -17,7 +18,7 @@ import pytest
 
 from bot.app.wiring import SAMPLE_REPORT, App
 from bot.frontends.server import ServerThread
-from index.errors import ConfigError
+from index.errors import ConfigError, VectorStoreUnavailable
 from index.ingest.pipeline import Ingestor
 from index.search import HybridSearcher
 from index.storage.store import Store
@@ -177,3 +178,32 @@ def test_serve_degrades_to_bm25_while_the_chroma_server_restarts(
         assert store.catalog.pending() == []
         assert store.vectors.all_chunk_ids() == store.lexical.all_chunk_ids()
         assert store.vectors.count() == store.lexical.count() == store.catalog.count_ready_chunks()
+
+
+def test_a_chroma_server_that_stops_answering_times_out_to_bm25(
+    chroma_server: ChromaServer, make_store: Callable[..., Store]
+) -> None:
+    """REPORTBOT_CHROMA_TIMEOUT reaches chromadb's HTTP client: a paused server (it still
+    accepts connections, never answers) makes calls fail and searches fall back to BM25
+    instead of hanging; once it resumes, the same client works again."""
+    store = make_store(
+        vector_store="server",
+        chroma_host="127.0.0.1",
+        chroma_port=chroma_server.port,
+        chroma_timeout=5.0,
+    )
+    Ingestor(store).ingest([str(SAMPLE_REPORT)], progress=False)
+    chunks = store.vectors.count()
+    assert chunks > 0 and chroma_server.proc is not None
+    chroma_server.proc.send_signal(signal.SIGSTOP)
+    try:
+        with pytest.raises(VectorStoreUnavailable, match=r"Timeout\)"):
+            store.vectors.count()
+        hits = HybridSearcher(store).search(QUESTION, k=3)
+        assert hits.degraded and "Timeout" in hits.degraded
+        assert any("2,825 foreigners" in h.chunk.text for h in hits)
+        assert all("dense" not in h.ranks for h in hits)
+    finally:
+        chroma_server.proc.send_signal(signal.SIGCONT)
+    assert store.vectors.count() == chunks
+    assert HybridSearcher(store).search(QUESTION, k=3)[0].ranks.get("dense") is not None

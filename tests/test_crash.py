@@ -174,7 +174,7 @@ def test_half_written_group_is_purged_at_open(
     store.catalog.put_pending([(doc, chunks)])
     vectors = store.embed([c.text for c in chunks])
     meta = {"doc_id": "half", "source": "Wire", "published_int": 20240101}
-    store.vectors.add(
+    store.vectors.upsert(
         [(c.chunk_id, "half", v.tolist(), meta) for c, v in zip(chunks, vectors, strict=True)]
     )
     fields = {"doc_id": "half", "source": "Wire", "published": 20240101}

@@ -215,6 +215,37 @@ def test_changed_content_at_same_path_replaces_old_chunks_everywhere(
     assert doc is not None and "pangolin" in doc.text
 
 
+def test_rewriting_a_document_keeps_one_copy_of_each_chunk_in_chroma(
+    make_store: Callable[..., Store], tmp_path: Path
+) -> None:
+    """Chunks are upserted: the same document written again (a retried group, a repair) leaves
+    exactly one vector per chunk id, and a shorter version leaves none of its other chunks."""
+    store = make_store(chunk_chars=150)
+    (doc_id,) = (
+        Ingestor(store).ingest([str(_write(tmp_path / "f.md", FLOOD))], progress=False).added
+    )
+    doc, chunks = store.catalog.get(doc_id), store.catalog.chunks_of(doc_id)
+    assert doc is not None and len(chunks) > 2
+    ids = {c.chunk_id for c in chunks}
+    for _ in range(2):
+        store.write([(doc, chunks)], replaces=[])
+        assert store.vectors.all_chunk_ids() == ids and store.vectors.count() == len(ids)
+        _assert_consistent(store)
+
+    vectors = store.embed([c.text for c in chunks])
+    meta = {"doc_id": doc_id, "source": "", "published_int": -1}
+    rows = [(c.chunk_id, doc_id, v.tolist(), meta) for c, v in zip(chunks, vectors, strict=True)]
+    store.vectors.upsert(rows)
+    store.vectors.upsert(rows)
+    assert store.vectors.count() == len(ids)
+    found = [chunk_id for chunk_id, _ in store.vectors.search(vectors[0].tolist(), 50)]
+    assert sorted(found) == sorted(ids)  # every chunk, each once
+    assert found[0] == chunks[0].chunk_id
+
+    store.write([(doc, chunks[:1])], replaces=[])
+    assert _assert_consistent(store) == {chunks[0].chunk_id}
+
+
 def test_changed_metadata_alone_is_an_update(
     make_store: Callable[..., Store], tmp_path: Path
 ) -> None:

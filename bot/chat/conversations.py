@@ -6,10 +6,11 @@ import json
 import sqlite3
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Protocol
+
+from bot.chat.bounded import BoundedMap
 
 
 @dataclass
@@ -34,27 +35,16 @@ class MemoryConversations:
     """Bounded in-memory store: the least recently used conversation goes first."""
 
     def __init__(self, max_conversations: int = 1000) -> None:
-        self._data: OrderedDict[str, list[Turn]] = OrderedDict()
-        self._max = max_conversations
-        self._lock = threading.Lock()
+        self._data: BoundedMap[str, list[Turn]] = BoundedMap(max_conversations)
 
     def load(self, conversation_id: str) -> list[Turn]:
-        with self._lock:
-            turns = self._data.get(conversation_id, [])
-            if conversation_id in self._data:
-                self._data.move_to_end(conversation_id)
-            return list(turns)
+        return list(self._data.get(conversation_id, []))
 
     def save(self, conversation_id: str, turns: list[Turn]) -> None:
-        with self._lock:
-            self._data[conversation_id] = list(turns)
-            self._data.move_to_end(conversation_id)
-            while len(self._data) > self._max:
-                self._data.popitem(last=False)
+        self._data.put(conversation_id, list(turns))
 
     def delete(self, conversation_id: str) -> None:
-        with self._lock:
-            self._data.pop(conversation_id, None)
+        self._data.pop(conversation_id)
 
 
 class SqliteConversations:

@@ -39,8 +39,8 @@ _BLOCKS = re.compile(r"<\s*(?:br|/p|/div|/li|/h[1-6]|/blockquote|/tr)\b[^>]*>", 
 class FeedEntry:
     """One entry of a feed, as much as the feed says about it."""
 
-    key: str  # the entry's id (guid), else its link: what "seen" is remembered by
-    link: str | None
+    key: str  # the entry's id (guid), else its link's address: what "seen" is remembered by
+    link: str | None  # as the feed gives it (fetched as is)
     title: str | None
     published: str | None
     author: str | None
@@ -96,9 +96,12 @@ def _entry(raw: Any) -> FeedEntry:
     title = clean_text(raw.get("title") or "") or None
     published = _entry_date(raw)
     stamp = dict.get(raw, "updated") or dict.get(raw, "published")
-    fingerprint = json.dumps([link, title, stamp, text])
+    # The link as the page's address (no tracking parameters): a feed that tags its links
+    # differently at each poll still names the same, unchanged entry.
+    address = clean_url(link) if link else None
+    fingerprint = json.dumps([address, title, stamp, text])
     digest = hashlib.sha256(fingerprint.encode("utf-8")).hexdigest()
-    key = raw.get("id") or link or "h" + digest[:16]
+    key = raw.get("id") or address or "h" + digest[:16]
     return FeedEntry(str(key), link, title, published, raw.get("author") or None, text, digest)
 
 

@@ -7,18 +7,20 @@ import hashlib
 import os
 import threading
 from collections.abc import Iterable
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
-from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from index.errors import IndexBusyError, IndexMismatchError
 from index.settings import IndexSettings
 from index.storage.catalog import Catalog
 from index.storage.dedupe import DuplicateIndex
 from index.storage.lexical import LexicalIndex
-from index.storage.vectors import VectorIndex, describe_store, make_chroma_client
+from index.storage.vectors import VectorIndex, VectorRow, describe_store, make_chroma_client
 from index.types import Chunk, Document
+
+if TYPE_CHECKING:
+    from index.storage.embeddings import BatchEmbedding
 
 
 def published_int(published: str | None) -> int:
@@ -40,7 +42,7 @@ class Store:
     """Writes go catalog(pending) → vectors + lexical → catalog(ready); ``repair`` heals drift."""
 
     def __init__(
-        self, settings: IndexSettings, embed_model: BaseEmbedding, chroma_client: Any = None
+        self, settings: IndexSettings, embed_model: BatchEmbedding, chroma_client: Any = None
     ) -> None:
         self.settings = settings
         self.embed_model = embed_model
@@ -57,8 +59,8 @@ class Store:
             )
         # A client made here is closed by close(): Chroma caches an embedded index per path and
         # process, so reopening later (after another process wrote) would read a stale one.
-        self._own_client = None if chroma_client is not None else make_chroma_client(settings)
-        client = chroma_client or self._own_client
+        client = chroma_client if chroma_client is not None else make_chroma_client(settings)
+        self._own_client = None if chroma_client is not None else client
         self.vectors = VectorIndex(client, settings.collection, model, describe_store(settings))
         self.lexical = LexicalIndex(settings.data_dir / "lexical")
         self.duplicates = DuplicateIndex.for_settings(settings)  # syndicated copies
@@ -118,8 +120,7 @@ class Store:
             self.catalog.put_pending(docs)
             doc_ids = [d.doc_id for d, _ in docs]
             stale = replaces + doc_ids
-            self.vectors.delete_docs(stale)
-            self.vectors.add(rows)
+            self.vectors.replace_docs(stale, rows)
             self.lexical.add_and_delete(self._lexical_rows(docs), stale)
             self.catalog.mark_ready(doc_ids)
             self.duplicates.remove(replaces)
@@ -134,9 +135,7 @@ class Store:
             self.catalog.delete(doc_ids)
             self.duplicates.remove(doc_ids)
 
-    def _vector_rows(
-        self, docs: list[tuple[Document, list[Chunk]]]
-    ) -> list[tuple[str, str, list[float], dict[str, Any]]]:
+    def _vector_rows(self, docs: list[tuple[Document, list[Chunk]]]) -> list[VectorRow]:
         pairs = [(doc, chunk) for doc, chunks in docs for chunk in chunks]
         vectors = self.embed([embed_text(d, c) for d, c in pairs])
         return [
@@ -232,7 +231,7 @@ class Store:
         want, have = self.catalog.ready_chunk_ids(), self.vectors.all_chunk_ids()
         self.vectors.delete_chunks(sorted(have - want))
         missing = self._missing_docs(have, want)
-        self.vectors.add(self._vector_rows(missing))
+        self.vectors.upsert(self._vector_rows(missing))
         return len(have - want) + sum(len(c) for _, c in missing)
 
     def _reconcile_lexical(self) -> int:

@@ -1,29 +1,43 @@
-"""The dense index: a llama-index ChromaVectorStore over an embedded, server or ephemeral client."""
+"""The dense index: chunk vectors in one Chroma collection (embedded, server or ephemeral).
+
+`VectorIndex` is the only code that holds or queries the collection; it talks to Chroma's own
+collection API (``upsert``, ``delete``, ``get``, ``query``, ``count``) and nothing else does.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
-from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
-from llama_index.core.vector_stores.types import (
-    FilterOperator,
-    MetadataFilter,
-    MetadataFilters,
-    VectorStoreQuery,
-)
-from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from index.errors import ConfigError, IndexMismatchError, VectorStoreUnavailable
 from index.settings import IndexSettings
 
-SERVER_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
+
+log = logging.getLogger(__name__)
+
+# A row to store: (chunk_id, doc_id, vector, metadata); the chunk's text stays in the catalog.
+VectorRow = tuple[str, str, list[float], dict[str, Any]]
+# Documents per metadata scan (delete/get by doc_id): one scan per document costs ~50 ms each
+# at 20k chunks, which made each ingest group of new reports cost seconds.
+DOCS_PER_SCAN = 500
 
 
-def make_chroma_client(settings: IndexSettings) -> Any:
+def server_timeout(settings: IndexSettings) -> httpx.Timeout:
+    """The limit on each request to a Chroma server: ``REPORTBOT_CHROMA_TIMEOUT`` seconds to
+    read, write or wait for a pooled connection, and at most 5 s of those to connect."""
+    seconds = settings.chroma_timeout
+    return httpx.Timeout(seconds, connect=min(5.0, seconds))
+
+
+def make_chroma_client(settings: IndexSettings) -> ClientAPI:
     """The chromadb client chosen by ``settings.vector_store`` (telemetry off)."""
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     import chromadb
@@ -45,15 +59,34 @@ def make_chroma_client(settings: IndexSettings) -> Any:
                 f" ({exc}). Start it with `chroma run --path DIR --port "
                 f"{settings.chroma_port}` or set REPORTBOT_VECTOR_STORE=embedded."
             ) from exc
-        # chromadb's HTTP session never times out: a server that stops answering (stopped,
-        # network gone) would hang every request. No public setting, hence the private path.
-        session = getattr(getattr(client, "_server", None), "_session", None)
-        if isinstance(session, httpx.Client):
-            session.timeout = SERVER_TIMEOUT
+        set_http_timeout(client, server_timeout(settings))
         return client
     if settings.vector_store == "ephemeral":
         return chromadb.EphemeralClient(settings=chroma_settings)
     raise ConfigError(f"Unknown vector store {settings.vector_store!r}.")
+
+
+def set_http_timeout(client: ClientAPI, timeout: httpx.Timeout) -> bool:
+    """Bound every request of a Chroma HTTP client by ``timeout``; False if it cannot be set.
+
+    chromadb (1.5.x) builds its HTTP session as ``httpx.Client(timeout=None)`` and offers no
+    setting for it (``chromadb/api/fastapi.py``; its ``Settings`` only has server-side
+    timeouts, and ``chroma_api_impl`` accepts no subclass). Without a bound, a server that
+    stops answering (paused, network gone) would hang every search and write. So this one
+    function sets the timeout on the session with httpx's public ``timeout`` property, right
+    after the client is made; ``tests/test_chroma_server.py`` checks that it takes effect, so
+    a chromadb upgrade that moves the session fails there, and here it is logged, not hidden.
+    """
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if not isinstance(session, httpx.Client):
+        log.warning(
+            "Cannot set a timeout on this chromadb client (%s): requests to the Chroma server "
+            "are unbounded.",
+            type(client).__name__,
+        )
+        return False
+    session.timeout = timeout
+    return True
 
 
 def describe_store(settings: IndexSettings) -> str:
@@ -64,14 +97,20 @@ def describe_store(settings: IndexSettings) -> str:
 
 
 class VectorIndex:
-    """Chunk vectors in a Chroma collection that records the embedding model that made them.
+    """The one owner of the Chroma collection of chunk vectors.
 
-    With a Chroma server, every call can find it gone (restarted, stopped): that is raised as
-    VectorStoreUnavailable, and the next call after it is back simply works.
+    It opens the collection (cosine space, tagged with the embedding model that made its
+    vectors) and is the only code that reads or writes it: `Store` keeps it consistent with
+    the catalog and tantivy, `HybridSearcher` queries it through `search`. Each chunk is one
+    record: id = chunk_id, its vector, metadata ``doc_id``, ``source``, ``published_int``.
+
+    With a Chroma server, every call can find it gone (restarted, stopped, not answering
+    within ``REPORTBOT_CHROMA_TIMEOUT``): that is raised as VectorStoreUnavailable, and the
+    next call after it is back simply works.
     """
 
     def __init__(
-        self, client: Any, collection: str, model_name: str, where: str = "Chroma"
+        self, client: ClientAPI, collection: str, model_name: str, where: str = "Chroma"
     ) -> None:
         self.where = where
         coll = client.get_or_create_collection(
@@ -84,33 +123,49 @@ class VectorIndex:
                 f"{built_with!r}, not {model_name!r}. Use the same REPORTBOT_EMBEDDING, or "
                 "another REPORTBOT_DATA_DIR / REPORTBOT_COLLECTION to build a new index."
             )
-        self._collection = coll
-        self._store = ChromaVectorStore(chroma_collection=coll)
+        self._collection: Collection = coll
+        self._max_batch = max(1, int(client.get_max_batch_size()))
 
-    def add(self, rows: list[tuple[str, str, list[float], dict[str, Any]]]) -> None:
-        """Upsert (chunk_id, doc_id, vector, metadata) rows; the chunk text stays in the catalog."""
-        nodes: list[BaseNode] = []
-        for chunk_id, doc_id, vector, metadata in rows:
-            node = TextNode(id_=chunk_id, text="", embedding=vector, metadata=metadata)
-            node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=doc_id)
-            nodes.append(node)
-        if nodes:
-            with self._reachable():
-                self._collection.delete(ids=[n.node_id for n in nodes])
-                self._store.add(nodes)
-
-    def delete_docs(self, doc_ids: list[str]) -> None:
-        # One metadata scan per 500 documents: a delete per document scans every time (~50 ms
-        # each at 20k chunks), which made each ingest group of new reports cost seconds.
+    # -- writing ----------------------------------------------------------------------------
+    def upsert(self, rows: Sequence[VectorRow]) -> None:
+        """Store (chunk_id, doc_id, vector, metadata) rows; a chunk id already stored is
+        overwritten, so writing the same rows twice leaves one copy of each."""
         with self._reachable():
-            for i in range(0, len(doc_ids), 500):
-                self._collection.delete(where={"doc_id": {"$in": doc_ids[i : i + 500]}})
+            for i in range(0, len(rows), self._max_batch):
+                batch = rows[i : i + self._max_batch]
+                embeddings: list[Sequence[float]] = [vector for _, _, vector, _ in batch]
+                self._collection.upsert(
+                    ids=[chunk_id for chunk_id, _, _, _ in batch],
+                    embeddings=embeddings,
+                    metadatas=[{**meta, "doc_id": doc_id} for _, doc_id, _, meta in batch],
+                )
 
-    def delete_chunks(self, chunk_ids: list[str]) -> None:
+    def replace_docs(self, doc_ids: Sequence[str], rows: Sequence[VectorRow]) -> None:
+        """Make ``rows`` the only chunks of the documents ``doc_ids``: upsert them, then
+        delete those documents' other chunks (a shorter new version, a superseded document)."""
+        self.upsert(rows)
+        keep = {chunk_id for chunk_id, _, _, _ in rows}
+        with self._reachable():
+            for i in range(0, len(doc_ids), DOCS_PER_SCAN):
+                scan = {"doc_id": {"$in": list(doc_ids[i : i + DOCS_PER_SCAN])}}
+                held = self._collection.get(where=scan, include=[])["ids"]  # type: ignore[arg-type]
+                drop = [chunk_id for chunk_id in held if chunk_id not in keep]
+                if drop:
+                    self._collection.delete(ids=drop)
+
+    def delete_docs(self, doc_ids: Sequence[str]) -> None:
+        """Delete every chunk of the documents ``doc_ids``."""
+        with self._reachable():
+            for i in range(0, len(doc_ids), DOCS_PER_SCAN):
+                scan = {"doc_id": {"$in": list(doc_ids[i : i + DOCS_PER_SCAN])}}
+                self._collection.delete(where=scan)  # type: ignore[arg-type]
+
+    def delete_chunks(self, chunk_ids: Sequence[str]) -> None:
         if chunk_ids:
             with self._reachable():
-                self._collection.delete(ids=chunk_ids)
+                self._collection.delete(ids=list(chunk_ids))
 
+    # -- reading ----------------------------------------------------------------------------
     def count(self) -> int:
         with self._reachable():
             return int(self._collection.count())
@@ -127,6 +182,42 @@ class VectorIndex:
             return str(exc)
         return None
 
+    def search(
+        self,
+        vector: Sequence[float],
+        k: int,
+        *,
+        date_from: int | None = None,
+        date_to: int | None = None,
+        source: str | None = None,
+    ) -> list[tuple[str, float]]:
+        """(chunk_id, cosine similarity) of the ``k`` nearest chunks, optionally filtered."""
+        conditions: list[dict[str, Any]] = []
+        if date_from is not None:
+            conditions.append({"published_int": {"$gte": date_from}})
+        if date_to is not None:
+            conditions.append({"published_int": {"$lte": date_to}})
+        if source:
+            conditions.append({"source": source})
+        where = (
+            None
+            if not conditions
+            else conditions[0]
+            if len(conditions) == 1
+            else {"$and": conditions}
+        )
+        queries: list[Sequence[float]] = [list(vector)]
+        with self._reachable():
+            result = self._collection.query(
+                query_embeddings=queries,
+                n_results=k,
+                where=where,  # type: ignore[arg-type]
+                include=["distances"],
+            )
+        ids = result["ids"][0] if result["ids"] else []
+        distances = result["distances"][0] if result["distances"] else []
+        return [(chunk_id, 1.0 - float(d)) for chunk_id, d in zip(ids, distances, strict=True)]
+
     @contextmanager
     def _reachable(self) -> Iterator[None]:
         try:
@@ -136,33 +227,3 @@ class VectorIndex:
                 f"Cannot reach the vector store, {self.where} ({type(exc).__name__}). Check "
                 "that it is running (`chroma run --path DIR --port PORT`)."
             ) from exc
-
-    def search(
-        self,
-        vector: list[float],
-        k: int,
-        *,
-        date_from: int | None = None,
-        date_to: int | None = None,
-        source: str | None = None,
-    ) -> list[tuple[str, float]]:
-        """(chunk_id, similarity) of the ``k`` nearest chunks, optionally filtered."""
-        filters: list[MetadataFilter] = []
-        if date_from is not None:
-            filters.append(
-                MetadataFilter(key="published_int", value=date_from, operator=FilterOperator.GTE)
-            )
-        if date_to is not None:
-            filters.append(
-                MetadataFilter(key="published_int", value=date_to, operator=FilterOperator.LTE)
-            )
-        if source:
-            filters.append(MetadataFilter(key="source", value=source))
-        query = VectorStoreQuery(
-            query_embedding=vector,
-            similarity_top_k=k,
-            filters=MetadataFilters(filters=filters) if filters else None,  # type: ignore[arg-type]
-        )
-        with self._reachable():
-            result = self._store.query(query)
-        return list(zip(result.ids or [], result.similarities or [], strict=False))
