@@ -29,10 +29,11 @@ from bot.frontends.chat_common import (
     split_message,
     utf16_len,
 )
-from bot.frontends.telegram import MESSAGE_LIMIT, SECRET_HEADER, TelegramBot, render_html
+from bot.frontends.telegram import MESSAGE_LIMIT, TelegramBot
+from bot.render.telegram import render_html
 from bot.types import Answer, Citation
 from tests.fakes.chat_service import BrokenService, FixedService
-from tests.fakes.telegram_api import FakeBotAPI, polling
+from tests.fakes.telegram_api import SECRET_HEADER, FakeBotAPI, free_port, polling
 
 TOKEN = "123456:AAH-test-token-0123456789abcdef"
 WEBHOOK_SECRET = "webhook-secret_0123456789"
@@ -298,7 +299,11 @@ def test_a_failure_becomes_an_apology_and_a_logged_exception(
     assert "the index is on fire" in caplog.text
 
 
-def test_webhook_checks_the_secret_token(app: App) -> None:
+def test_webhook_checks_the_secret_token(app: App, caplog: pytest.LogCaptureFixture) -> None:
+    """python-telegram-bot's own webhook server, with the secret token registered and checked."""
+    port = free_port()
+    statuses: list[int] = []
+
     async def scenario() -> FakeBotAPI:
         async with FakeBotAPI(TOKEN) as api:
             bot = make_bot(
@@ -306,37 +311,64 @@ def test_webhook_checks_the_secret_token(app: App) -> None:
                 api,
                 telegram_webhook_url="https://bot.example.com/tg/hook",
                 telegram_webhook_secret=SecretStr(WEBHOOK_SECRET),
-                telegram_webhook_port=0,
+                telegram_webhook_port=port,
             )
-            runner, port = await bot.start_webhook()
+            await bot.start_webhook()
             url = f"http://127.0.0.1:{port}/tg/hook"
             try:
                 async with aiohttp.ClientSession() as http:
                     update = api.message("How many foreigners were deported?", chat_id=5)
-                    for headers in ({SECRET_HEADER: "wrong"}, {}):
+                    wrong: list[dict[str, str]] = [
+                        {SECRET_HEADER: "wrong"},
+                        {SECRET_HEADER: WEBHOOK_SECRET[:-1]},
+                        {},
+                    ]
+                    for headers in wrong:
                         async with http.post(url, json=update, headers=headers) as r:
-                            assert r.status == 403
+                            statuses.append(r.status)
                     async with http.post(
-                        url, data="{not json", headers={SECRET_HEADER: WEBHOOK_SECRET}
+                        url,
+                        data="{not json",
+                        headers={SECRET_HEADER: WEBHOOK_SECRET, "Content-Type": "application/json"},
                     ) as r:
-                        assert r.status == 400
+                        statuses.append(r.status)
                     async with http.post(
                         url, json=update, headers={SECRET_HEADER: WEBHOOK_SECRET}
                     ) as r:
-                        assert r.status == 200
+                        statuses.append(r.status)
                     await api.wait_sent(1, 5)
-                    await asyncio.sleep(0.3)
             finally:
-                await bot.stop_webhook(runner)
+                await bot.stop_webhook()
         return api
 
-    api = run(scenario())
+    with caplog.at_level(logging.WARNING, logger="bot.frontends.telegram"):
+        api = run(scenario())
+    assert statuses[:3] == [403, 403, 403]
+    assert statuses[3] >= 400 and statuses[4] == 200  # not an update: refused, nothing queued
+    refusals = [r for r in caplog.records if "wrong secret token" in r.getMessage()]
+    assert len(refusals) == 2  # a header with the wrong token; PTB refuses a missing one itself
+    assert WEBHOOK_SECRET[:-1] not in caplog.text
     [hook] = [c for c in api.calls if c.method == "setWebhook"]
     assert hook.params["url"] == "https://bot.example.com/tg/hook"
     assert hook.params["secret_token"] == WEBHOOK_SECRET
+    assert hook.params["allowed_updates"] == ["message"]
     assert not [c for c in api.calls if c.method == "getUpdates"]
     [reply] = api.sent(5)
     assert "2,825" in reply.text
+
+
+def test_flood_control_retries_after_the_time_telegram_asks(app: App) -> None:
+    async def scenario() -> FakeBotAPI:
+        async with FakeBotAPI(TOKEN) as api, polling(make_bot(app, api)):
+            api.flood("sendMessage", 2)  # "Too Many Requests: retry after 1", twice
+            api.message("How many foreigners were deported?", chat_id=5)
+            await api.wait_sent(1, 5)
+        return api
+
+    api = run(scenario())
+    sends = [c for c in api.calls if c.method == "sendMessage"]
+    assert [c.status for c in sends] == [429, 429, 200]
+    assert sends[0].text == sends[2].text and "2,825" in sends[2].text
 
 
 def test_tokens_never_appear_in_logs(app: App, caplog: pytest.LogCaptureFixture) -> None:
@@ -350,10 +382,10 @@ def test_tokens_never_appear_in_logs(app: App, caplog: pytest.LogCaptureFixture)
                 api,
                 telegram_webhook_url="https://bot.example.com/hook",
                 telegram_webhook_secret=SecretStr(WEBHOOK_SECRET),
-                telegram_webhook_port=0,
+                telegram_webhook_port=port,
             )
             httpx_logger.setLevel(logging.DEBUG)  # even with httpx's request lines switched on
-            runner, port = await bot.start_webhook()
+            await bot.start_webhook()
             try:
                 update = api.message("How many foreigners were deported?", chat_id=5)
                 async with aiohttp.ClientSession() as http:
@@ -361,9 +393,10 @@ def test_tokens_never_appear_in_logs(app: App, caplog: pytest.LogCaptureFixture)
                     await http.post(f"http://127.0.0.1:{port}/hook", json=update, headers=headers)
                 await api.wait_sent(1, 5)
             finally:
-                await bot.stop_webhook(runner)
+                await bot.stop_webhook()
         return api
 
+    port = free_port()
     try:
         with caplog.at_level(logging.DEBUG):
             run(scenario())
@@ -415,3 +448,51 @@ def test_the_reportbot_telegram_command_polls_and_stops_on_ctrl_c(tmp_path: Path
     assert code == 0, stderr
     assert "reportbot on Telegram (polling" in stderr and "Application started" in stderr
     assert TOKEN not in stderr
+
+
+def test_the_reportbot_telegram_command_serves_a_webhook_and_stops_on_ctrl_c(
+    tmp_path: Path,
+) -> None:
+    """Webhook mode as a user runs it: python-telegram-bot's run_webhook, the secret checked."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "REPORTBOT_DATA_DIR": str(tmp_path / "cli-data"),
+        "REPORTBOT_TELEGRAM_TOKEN": TOKEN,
+        "REPORTBOT_TELEGRAM_WEBHOOK_URL": "https://bot.example.com/tg/hook",
+        "REPORTBOT_TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "REPORTBOT_TELEGRAM_WEBHOOK_PORT": str(port),
+    }
+
+    async def scenario() -> tuple[FakeBotAPI, list[int], int, str]:
+        statuses = []
+        async with FakeBotAPI(TOKEN) as api:
+            env["REPORTBOT_TELEGRAM_API_URL"] = api.base_url
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot.app.cli", "-v", "telegram", env=env,
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            )  # fmt: skip
+            try:
+                await api.wait_for(lambda a: any(c.method == "setWebhook" for c in a.calls), 60)
+                url = f"http://127.0.0.1:{port}/tg/hook"
+                async with aiohttp.ClientSession() as http:
+                    for secret in ("wrong", WEBHOOK_SECRET):
+                        update = api.message("/sources", chat_id=5)
+                        headers = {SECRET_HEADER: secret}
+                        async with http.post(url, json=update, headers=headers) as r:
+                            statuses.append(r.status)
+                await api.wait_sent(1, 5)
+            finally:
+                proc.send_signal(signal.SIGINT)
+                _, err = await asyncio.wait_for(proc.communicate(), 30)
+        return api, statuses, proc.returncode or 0, err.decode()
+
+    api, statuses, code, stderr = run(scenario())
+    assert statuses == [403, 200]
+    assert [c.text for c in api.sent(5)] == ["I don't know any reports yet."]
+    [hook] = [c for c in api.calls if c.method == "setWebhook"]
+    assert hook.params["url"] == "https://bot.example.com/tg/hook"
+    assert hook.params["secret_token"] == WEBHOOK_SECRET
+    assert code == 0, stderr
+    assert "refused a webhook request: wrong secret token" in stderr
+    assert TOKEN not in stderr and WEBHOOK_SECRET not in stderr

@@ -6,10 +6,11 @@ import logging
 import threading
 import time
 import traceback
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable, Hashable, Iterable
 from urllib.parse import quote
 
+from bot.chat.bounded import BoundedMap
 from index import Document
 
 APOLOGY = "Sorry, something went wrong while answering. Please try again in a moment."
@@ -17,17 +18,6 @@ NOT_ALLOWED = "Sorry, I'm not enabled in this chat. Ask the bot's administrator 
 RATE_LIMITED = "You're asking faster than I can keep up. Please wait a minute and ask again."
 EMPTY_QUESTION = "Ask me a question about the reports, e.g. “How many foreigners were deported?”"
 RESET_DONE = "Done: I've forgotten our conversation. Ask me anything about the reports."
-MAX_QUOTE_CHARS = 1000  # a footnote repeats its quote; a whole-page "sentence" is cut short
-MAX_LINK_TEXT = 200
-
-
-def short(text: str, limit: int) -> str:
-    """``text`` cut at a word boundary to at most ``limit`` characters, with an ellipsis."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0] or text[: limit - 1]
-    return cut + "…"
 
 
 def newest_first(documents: Iterable[Document]) -> list[Document]:
@@ -69,27 +59,20 @@ class BoundedSet:
     """A set that forgets its oldest members beyond ``size`` (chats refused, threads joined)."""
 
     def __init__(self, size: int = 10_000) -> None:
-        self._items: OrderedDict[Hashable, None] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
+        self._items: BoundedMap[Hashable, None] = BoundedMap(size)
 
     def add(self, key: Hashable) -> bool:
         """Add ``key``; True if it was new (so "tell them once" is ``if seen.add(chat): ...``)."""
-        with self._lock:
-            new = key not in self._items
-            self._items[key] = None
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-            return new
+        return self._items.put(key, None)
 
     def discard(self, key: Hashable) -> None:
-        with self._lock:
-            self._items.pop(key, None)
+        self._items.pop(key)
 
     def __contains__(self, key: object) -> bool:
-        with self._lock:
-            return key in self._items
+        return key in self._items
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 def utf16_len(text: str) -> int:

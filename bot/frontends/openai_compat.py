@@ -11,19 +11,18 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import threading
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any, Literal
 
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.chat.service import ChatService
+from bot.chat.bounded import BoundedMap
+from bot.chat.service import QUESTION_LIMIT, ChatService, check_question
 from bot.frontends.library import LibraryError
-from bot.grounding.citations import render_markdown
+from bot.render.markdown import render_markdown
 from bot.types import Answer
 from index import ReportbotError
 
@@ -59,31 +58,20 @@ def _key(turns: list[tuple[str, str]]) -> str:
     return hashlib.sha256(json.dumps(turns, ensure_ascii=False).encode()).hexdigest()
 
 
-class _Threads:
-    """Bounded map from a message history (hashed) to the conversation that produced it."""
-
-    def __init__(self, size: int = 1000) -> None:
-        self._map: OrderedDict[str, str] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def take(self, turns: list[tuple[str, str]]) -> str | None:
-        with self._lock:
-            return self._map.pop(_key(turns), None)
-
-    def put(self, turns: list[tuple[str, str]], conversation_id: str) -> None:
-        with self._lock:
-            self._map[_key(turns)] = conversation_id
-            while len(self._map) > self._size:
-                self._map.popitem(last=False)
-
-
 class OpenAICompat:
     """/v1/models and /v1/chat/completions (JSON and SSE) answered by a ChatService."""
 
-    def __init__(self, service: ChatService) -> None:
+    def __init__(
+        self,
+        service: ChatService,
+        max_messages: int = 100,
+        max_question_chars: int = QUESTION_LIMIT,
+    ) -> None:
         self.service = service
-        self._threads = _Threads()
+        self.max_messages = max_messages
+        self.max_question_chars = max_question_chars
+        # A message history (hashed) → the conversation that produced it, for the last 1,000.
+        self._threads: BoundedMap[str, str] = BoundedMap(1000)
 
     def models(self) -> dict[str, object]:
         return {
@@ -92,9 +80,19 @@ class OpenAICompat:
         }
 
     def completions(self, body: ChatRequest) -> Any:
+        if len(body.messages) > self.max_messages:
+            raise LibraryError(
+                f"messages: {len(body.messages):,} messages, over the limit of "
+                f"{self.max_messages:,} per request (REPORTBOT_MAX_MESSAGES)",
+                status=413,
+                kind="payload_too_large",
+            )
         turns: list[tuple[str, str]] = [
             (m.role, m.text()) for m in body.messages if m.role in ("user", "assistant")
         ]
+        for role, text in turns:  # each user turn is a question (the earlier ones replayed)
+            if role == "user":
+                check_question(text, self.max_question_chars)
         last_user = max((i for i, (role, _) in enumerate(turns) if role == "user"), default=None)
         if last_user is None or not turns[last_user][1].strip():
             raise LibraryError("messages: needs a user message with text content")
@@ -123,10 +121,11 @@ class OpenAICompat:
             ],
             "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
             "citations": answer.as_json()["citations"],
+            "short_answer": answer.as_json()["short_answer"],
         }
 
     def _answer(self, prior: list[tuple[str, str]], question: str) -> tuple[Answer, str]:
-        conversation = self._threads.take(prior)
+        conversation = self._threads.pop(_key(prior))
         if conversation is None:
             conversation = uuid.uuid4().hex
             for role, text in prior[-2 * REPLAY_TURNS :]:
@@ -134,7 +133,7 @@ class OpenAICompat:
                     self.service.answer(text, conversation)
         answer = self.service.answer(question, conversation)
         content = render_markdown(answer)
-        self._threads.put([*prior, ("user", question), ("assistant", content)], conversation)
+        self._threads.put(_key([*prior, ("user", question), ("assistant", content)]), conversation)
         return answer, content
 
     def _sse(
@@ -172,7 +171,8 @@ class OpenAICompat:
         yield event({"content": body})
         if sep:
             yield event({"content": sep + sources})
-        yield event({}, "stop", citations=answer.as_json()["citations"])
+        data = answer.as_json()
+        yield event({}, "stop", citations=data["citations"], short_answer=data["short_answer"])
         yield "data: [DONE]\n\n"
 
 

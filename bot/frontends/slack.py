@@ -16,22 +16,20 @@ from slack_sdk.http_retry import default_retry_handlers
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.app.settings import Settings
-from bot.chat.service import ChatService
+from bot.chat.service import ChatService, QuestionTooLong
 from bot.frontends.chat_common import (
     APOLOGY,
     EMPTY_QUESTION,
-    MAX_LINK_TEXT,
-    MAX_QUOTE_CHARS,
     NOT_ALLOWED,
     RATE_LIMITED,
     BoundedSet,
     RateLimiter,
     protect_secrets,
-    short,
     split_message,
 )
-from bot.grounding.citations import also_in, meta_parts, source_line
-from bot.types import Answer, Citation
+from bot.render import slack as mrkdwn
+from bot.render.text import lead
+from bot.types import Answer
 from index import ConfigError
 
 log = logging.getLogger(__name__)
@@ -40,48 +38,30 @@ EVENTS_PATH = "/slack/events"
 TEXT_LIMIT = 3000  # a section's or a context element's text
 MAX_BLOCKS = 50  # per message
 USAGE = "Ask a question: `/ask How many foreigners were deported?`"
-_LINK = re.compile(r"<([^<>|]+)(?:\|([^<>]*))?>")
 
 Block = dict[str, Any]
-
-
-def mrkdwn_escape(text: str) -> str:
-    """Slack's three control characters; everything from reports and answers goes through it."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def question_text(text: str, bot_user_id: str | None = None) -> str:
     """A message as the user typed it: the bot's mention dropped, links and escapes undone."""
     if bot_user_id:
         text = re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", " ", text)
-    text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
-    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-    return " ".join(text.split())
+    return " ".join(mrkdwn.unescape(text).split())
 
 
 def _context(text: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 
-def footnote_mrkdwn(c: Citation) -> str:
-    """[n] “quote” — <url|Title>, Outlet, date."""
-    if c.url and c.url.startswith(("http://", "https://")):
-        url = mrkdwn_escape(c.url).replace("|", "%7C")
-        title = mrkdwn_escape(short(c.title or c.doc_id, MAX_LINK_TEXT))
-        meta = ", ".join(meta_parts(c)) + also_in(c)
-        where = f"<{url}|{title}>" + (f", {mrkdwn_escape(meta)}" if meta else "")
-    else:
-        where = mrkdwn_escape(source_line(c))
-    return f"[{c.n}] “{mrkdwn_escape(short(c.quote, MAX_QUOTE_CHARS))}” — {where}"
-
-
 def render_blocks(answer: Answer) -> tuple[str, list[Block]]:
     """(notification text, Block Kit blocks): the answer in sections, each footnote in a
     context block with its link."""
-    pieces = split_message(mrkdwn_escape(answer.answer), TEXT_LIMIT) or ["…"]
-    blocks = [_context(f"_{mrkdwn_escape(answer.notice)}_")] if answer.notice else []
+    head, rest = lead(answer)  # the short direct answer, in bold
+    text = (f"*{mrkdwn.escape(head)}*" if head else "") + mrkdwn.escape(rest)
+    pieces = split_message(text, TEXT_LIMIT) or ["…"]
+    blocks = [_context(mrkdwn.italic(answer.notice))] if answer.notice else []
     blocks += [{"type": "section", "text": {"type": "mrkdwn", "text": p}} for p in pieces]
-    blocks += [_context(footnote_mrkdwn(c)) for c in answer.citations]
+    blocks += [_context(mrkdwn.footnote(c)) for c in answer.citations]
     return pieces[0], blocks
 
 
@@ -204,6 +184,8 @@ class SlackBot:
             with self._lock(conversation_id):  # follow-ups in a thread see the turn before
                 text, blocks = render_blocks(self.service.answer(question, conversation_id))
                 self._post(client, channel, thread_ts, text, blocks)
+        except QuestionTooLong as exc:  # the refusal every front end gives
+            self._post(client, channel, thread_ts, str(exc))
         except Exception:
             log.exception("answering %r in %s failed", question, conversation_id)
             self._post(client, channel, thread_ts, APOLOGY)
@@ -236,6 +218,8 @@ class SlackBot:
                     response_type="in_channel",
                     replace_original=False,
                 )
+        except QuestionTooLong as exc:
+            respond(text=str(exc), response_type="ephemeral", replace_original=False)
         except Exception:
             log.exception("answering /ask %r in %s failed", question, cid)
             respond(text=APOLOGY, response_type="ephemeral", replace_original=False)

@@ -1,26 +1,28 @@
-"""Telegram front end: python-telegram-bot over the ChatService (long polling or a webhook)."""
+"""Telegram front end: python-telegram-bot over the ChatService (long polling or a webhook).
+
+The library does the transport: polling, the webhook server (which checks Telegram's secret
+token header) and Telegram's flood control (AIORateLimiter). Messages are rendered by
+bot/render/telegram.py.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import hmac
-import html
 import logging
+import re
 import secrets
-import signal
 import weakref
-from collections.abc import Callable, Coroutine
 from typing import Any
 from urllib.parse import urlsplit
 
-from aiohttp import web
 from telegram import LinkPreviewOptions, Message, MessageEntity, Update
 from telegram.constants import ChatAction, ChatType
-from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
+    AIORateLimiter,
     Application,
     ApplicationHandlerStop,
-    BaseRateLimiter,
     CommandHandler,
     ContextTypes,
     MessageHandler,
@@ -29,12 +31,10 @@ from telegram.ext import (
 )
 
 from bot.app.settings import Settings
-from bot.chat.service import ChatService
+from bot.chat.service import ChatService, QuestionTooLong
 from bot.frontends.chat_common import (
     APOLOGY,
     EMPTY_QUESTION,
-    MAX_LINK_TEXT,
-    MAX_QUOTE_CHARS,
     NOT_ALLOWED,
     RATE_LIMITED,
     RESET_DONE,
@@ -42,111 +42,39 @@ from bot.frontends.chat_common import (
     RateLimiter,
     newest_first,
     protect_secrets,
-    short,
     split_message,
     utf16_len,
 )
-from bot.grounding.citations import also_in, meta_parts, source_line
-from bot.types import Answer, Citation
-from index import ConfigError, Document
+from bot.render.telegram import help_html, render_html, sources_html
+from index import ConfigError
 
 log = logging.getLogger(__name__)
 
 MESSAGE_LIMIT = 4096  # Telegram's limit per message, in UTF-16 code units
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-MAX_SOURCES_LISTED = 50
 Context = ContextTypes.DEFAULT_TYPE
-FLOOD_RETRIES = 3
+FLOOD_RETRIES = 3  # a call Telegram refuses with "retry after N" is sent again, up to 3 times
 
 
-def _esc(text: str) -> str:
-    return html.escape(text, quote=False)
+class WebhookSecret(str):
+    """The webhook's secret token, as python-telegram-bot's webhook server compares it with a
+    request's X-Telegram-Bot-Api-Secret-Token header (``given != secret``, which answers 403).
 
+    Python lets this subclass answer that comparison, so it runs in constant time, and a
+    refused request is logged here (PTB itself logs only at DEBUG, with the token sent).
+    """
 
-def _link(url: str | None, text: str) -> str:
-    if url and url.startswith(("http://", "https://")):
-        return f'<a href="{html.escape(url, quote=True)}">{_esc(short(text, MAX_LINK_TEXT))}</a>'
-    return _esc(text)
+    __slots__ = ()
+    __hash__ = str.__hash__
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str) and hmac.compare_digest(str.encode(other), str.encode(self))
 
-def footnote_html(c: Citation) -> str:
-    """[n] “quote” — <a href=url>Title</a>, Outlet, date (everything from the report escaped)."""
-    if c.url and c.url.startswith(("http://", "https://")):
-        meta = ", ".join(meta_parts(c)) + also_in(c)
-        where = _link(c.url, c.title or c.doc_id) + (f", {_esc(meta)}" if meta else "")
-    else:
-        where = _esc(source_line(c))
-    return f"[{c.n}] “{_esc(short(c.quote, MAX_QUOTE_CHARS))}” — {where}"
-
-
-def render_html(answer: Answer) -> str:
-    """The answer with its [n] markers, then the numbered footnotes (Telegram HTML)."""
-    parts = [f"<i>{_esc(answer.notice)}</i>"] if answer.notice else []
-    parts.append(_esc(answer.answer))
-    if answer.citations:
-        parts.append("<b>Sources</b>\n" + "\n".join(footnote_html(c) for c in answer.citations))
-    return "\n\n".join(parts)
-
-
-def render_sources_html(documents: list[Document]) -> str:
-    """The reports the bot knows, newest first: title (linked), outlet, date."""
-    if not documents:
-        return "I don't know any reports yet."
-    lines = [f"<b>I know {len(documents)} report{'s' if len(documents) != 1 else ''}</b>"]
-    docs = newest_first(documents)
-    for i, d in enumerate(docs[:MAX_SOURCES_LISTED], start=1):
-        meta = ", ".join(p for p in (d.source, d.published) if p)
-        lines.append(
-            f"{i}. {_link(d.url, d.title or d.doc_id)}" + (f" — {_esc(meta)}" if meta else "")
-        )
-    if len(docs) > MAX_SOURCES_LISTED:
-        lines.append(f"… and {len(docs) - MAX_SOURCES_LISTED} more.")
-    return "\n".join(lines)
-
-
-def _help_html(username: str | None) -> str:
-    me = f"@{username}" if username else "me"
-    return (
-        "I answer questions about news reports, quoting the exact sentences I rely on "
-        "(numbered footnotes with links).\n\n"
-        "Ask me anything here; follow-up questions work. In a group, mention "
-        f"{_esc(me)} or reply to one of my messages.\n\n"
-        "/sources: the reports I know\n/reset: forget our conversation\n/help: this message"
-    )
-
-
-class RetryOnFlood(BaseRateLimiter[None]):
-    """A call Telegram refuses with "retry after N" (its flood control, hit by a burst of
-    replies: ~1 message/s per chat, 20/min per group) waits N s and is sent again, so the
-    answer is delivered late rather than lost."""
-
-    async def initialize(self) -> None:
-        pass
-
-    async def shutdown(self) -> None:
-        pass
-
-    async def process_request(
-        self,
-        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
-        args: Any,
-        kwargs: dict[str, Any],
-        endpoint: str,
-        data: dict[str, Any],
-        rate_limit_args: None,
-    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        for attempt in range(FLOOD_RETRIES + 1):
-            try:
-                return await callback(*args, **kwargs)
-            except RetryAfter as exc:
-                if attempt == FLOOD_RETRIES:
-                    raise
-                # PTB's own AIORateLimiter reads this too: `retry_after` warns until PTB 23.
-                delay = exc._retry_after.total_seconds()
-                log.warning("Telegram flood control on %s: retrying in %.0f s", endpoint, delay)
-                await asyncio.sleep(delay)
-        raise AssertionError("unreachable")
+    def __ne__(self, other: object) -> bool:
+        if self == other:
+            return False
+        log.warning("refused a webhook request: wrong secret token")
+        return True
 
 
 class TelegramBot:
@@ -157,18 +85,27 @@ class TelegramBot:
             raise ConfigError("set REPORTBOT_TELEGRAM_TOKEN to the token @BotFather gave you")
         token = settings.telegram_token.get_secret_value()
         secret = settings.telegram_webhook_secret
-        self.webhook_secret = secret.get_secret_value() if secret else secrets.token_urlsafe(32)
+        self.webhook_secret = WebhookSecret(
+            secret.get_secret_value() if secret else secrets.token_urlsafe(32)
+        )
         # Before the Bot logs its URL (which holds the token); the LLM's key too.
-        protect_secrets(token, self.webhook_secret, settings.openai_api_key)
+        protect_secrets(token, str(self.webhook_secret), settings.openai_api_key)
         self.service, self.settings = service, settings
         self.allowed = set(settings.telegram_allowed_chats)
         self.limiter = RateLimiter(settings.chat_rate_limit, settings.chat_rate_window)
         self._refused, self._warned = BoundedSet(), BoundedSet()
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-        builder = Application.builder().token(token).base_url(settings.telegram_api_url)
-        if settings.telegram_webhook_url:
-            builder = builder.updater(None)
-        self.application = builder.concurrent_updates(8).rate_limiter(RetryOnFlood()).build()
+        # Telegram's flood control (~1 message/s per chat, 20/min per group, 30/s in all) is
+        # kept to, and a "retry after N" (a burst of replies) waits N s and sends again, so an
+        # answer is delivered late rather than lost.
+        self.application = (
+            Application.builder()
+            .token(token)
+            .base_url(settings.telegram_api_url)
+            .concurrent_updates(8)
+            .rate_limiter(AIORateLimiter(max_retries=FLOOD_RETRIES))
+            .build()
+        )
         app = self.application
         app.add_handler(TypeHandler(Update, self._gate), group=-1)
         app.add_handler(CommandHandler(["start", "help"], self._help))
@@ -194,12 +131,12 @@ class TelegramBot:
 
     async def _help(self, update: Update, context: Context) -> None:
         if update.effective_message:
-            await update.effective_message.reply_html(_help_html(context.bot.username))
+            await update.effective_message.reply_html(help_html(context.bot.username))
 
     async def _sources(self, update: Update, context: Context) -> None:
         if update.effective_message:
             docs = await asyncio.to_thread(self.service.documents)
-            await self._send(update.effective_message, render_sources_html(docs))
+            await self._send(update.effective_message, sources_html(newest_first(docs)))
 
     async def _reset(self, update: Update, context: Context) -> None:
         if update.effective_chat and update.effective_message:
@@ -251,6 +188,8 @@ class TelegramBot:
                 answer = await asyncio.to_thread(self.service.answer, question, conversation_id)
                 typing.cancel()
                 await self._send(message, render_html(answer))
+            except QuestionTooLong as exc:  # the refusal every front end gives
+                await message.reply_text(str(exc))
             except Exception:
                 log.exception("answering %r in %s failed", question, conversation_id)
                 await self._apologise(message)
@@ -299,64 +238,43 @@ class TelegramBot:
 
     # -- running -----------------------------------------------------------------------------
 
-    def webhook_app(self) -> web.Application:
-        """The aiohttp app Telegram posts updates to; the secret-token header is checked."""
-        path = urlsplit(self.settings.telegram_webhook_url or "").path or "/"
-        webapp = web.Application(client_max_size=1_000_000)
-        webapp.router.add_post(path, self._webhook)
-        return webapp
+    def _webhook(self) -> dict[str, Any]:
+        """python-telegram-bot's webhook server, as configured: where it listens, the path it
+        answers on (the webhook URL's), the URL it registers and the secret token it checks."""
+        url = self.settings.telegram_webhook_url or ""
+        return {
+            "listen": self.settings.telegram_webhook_listen,
+            "port": self.settings.telegram_webhook_port,
+            "url_path": re.escape(urlsplit(url).path or "/"),  # PTB takes a pattern
+            "webhook_url": url,
+            "secret_token": self.webhook_secret,
+            "allowed_updates": [Update.MESSAGE],
+        }
 
-    async def _webhook(self, request: web.Request) -> web.Response:
-        given = request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(given.encode(), self.webhook_secret.encode()):
-            log.warning("refused a webhook request from %s: wrong secret token", request.remote)
-            return web.Response(status=403, text="forbidden")
-        try:
-            update = Update.de_json(await request.json(), self.application.bot)
-        except (ValueError, TypeError, KeyError):
-            return web.Response(status=400, text="bad update")
-        await self.application.update_queue.put(update)
-        return web.Response(text="ok")
-
-    async def start_webhook(self) -> tuple[web.AppRunner, int]:
-        """Initialize and start the app, register the webhook, listen; returns (runner, port)."""
+    async def start_webhook(self) -> None:
+        """Start the app and the webhook server, and register the webhook with Telegram (in
+        a running event loop; ``run()`` does the same and blocks)."""
+        assert self.application.updater is not None
         await self.application.initialize()
+        try:
+            await self.application.updater.start_webhook(**self._webhook())
+        except BaseException:  # the port taken, say: leave nothing half started
+            await self.application.shutdown()
+            raise
         await self.application.start()
-        runner = web.AppRunner(self.webhook_app(), access_log=None)
-        await runner.setup()
-        site = web.TCPSite(
-            runner, self.settings.telegram_webhook_listen, self.settings.telegram_webhook_port
-        )
-        await site.start()
-        await self.application.bot.set_webhook(
-            self.settings.telegram_webhook_url or "",
-            secret_token=self.webhook_secret,
-            allowed_updates=[Update.MESSAGE],
-        )
-        return runner, runner.addresses[0][1]
 
-    async def stop_webhook(self, runner: web.AppRunner) -> None:
-        await runner.cleanup()
+    async def stop_webhook(self) -> None:
+        """Stop the webhook server, then the app (handlers still running finish first)."""
+        assert self.application.updater is not None
+        await self.application.updater.stop()
         await self.application.stop()
         await self.application.shutdown()
-
-    async def _serve_webhook(self) -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        runner, port = await self.start_webhook()
-        log.info("Telegram webhook on port %s as @%s", port, self.application.bot.username)
-        try:
-            await stop.wait()
-        finally:
-            await self.stop_webhook(runner)
 
     def run(self) -> None:
         """Until Ctrl+C: a webhook server if REPORTBOT_TELEGRAM_WEBHOOK_URL is set, else polling."""
         try:
             if self.settings.telegram_webhook_url:
-                asyncio.run(self._serve_webhook())
+                self.application.run_webhook(**self._webhook())
             else:
                 self.application.run_polling(allowed_updates=[Update.MESSAGE])
         except InvalidToken:  # its message quotes the token: never let it reach a traceback

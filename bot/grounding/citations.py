@@ -1,11 +1,11 @@
-"""Citations: numbering exact quotes, verifying answers against them, rendering them."""
+"""Citations: numbering exact quotes and verifying answers against them (bot/render shows them)."""
 
 from __future__ import annotations
 
 import re
 
 from bot.grounding.figures import find_figures, supported
-from bot.types import Answer, Citation, Verification
+from bot.types import Citation, Verification
 from index import Hit, page_of, split_sentences
 
 MARKER = re.compile(r"\s?\[(\d+)\]")
@@ -128,74 +128,3 @@ def renumber(text: str, citations: list[Citation]) -> tuple[str, list[Citation]]
         c.n = mapping[c.n]
         renumbered.append(c)
     return text.strip(), renumbered
-
-
-def date_label(c: Citation) -> str | None:
-    """The report's date, saying so when it is only the day reportbot ingested it."""
-    if not c.published:
-        return None
-    return f"ingested {c.published}" if c.date_kind == "ingested" else c.published
-
-
-def meta_parts(c: Citation) -> list[str]:
-    """Outlet, date (marked when it is only the ingest date), page: each present one."""
-    page = f"p. {c.page}" if c.page else None
-    return [p for p in (c.source, date_label(c), page) if p]
-
-
-def also_in(c: Citation) -> str:
-    return f" (also in {', '.join(c.also_in)})" if c.also_in else ""
-
-
-def source_line(c: Citation) -> str:
-    """Title, outlet, date, page, link: what a reader needs to find the report."""
-    line = ", ".join([p for p in (c.title, *meta_parts(c)) if p]) or c.doc_id
-    line += also_in(c)
-    return f"{line} — {c.url}" if c.url else line
-
-
-def render_text(answer: Answer) -> str:
-    """Plain text: the answer, then each [n] with its quote and source (CLI, chat apps)."""
-    lines = [answer.answer]
-    if answer.notice:
-        lines.insert(0, f"({answer.notice})")
-    if answer.citations:
-        lines.append("")
-        lines.extend(f"[{c.n}] “{c.quote}” — {source_line(c)}" for c in answer.citations)
-    return "\n".join(lines)
-
-
-# Text from reports and from the model reaches a chat client's Markdown renderer: escaped, it
-# shows literally, so a report (or a model obeying one) cannot add an image that loads (and
-# leaks the conversation to) an outside address, a link, or raw HTML.
-_MD_SPECIAL = re.compile(r"([\\`\[\]()<>])")
-_MD_MARKER = re.compile(r"\\\[(\d+)\\\]")
-
-
-def md_escape(text: str) -> str:
-    """``text`` shown literally in Markdown: no links, images, HTML or code spans."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
-
-
-def _md_link(title: str, url: str | None) -> str:
-    if not (url and url.startswith(("http://", "https://"))):
-        return md_escape(title)
-    safe = re.sub(r"[\s()<>\\]", lambda m: f"%{ord(m.group()):02X}", url)
-    return f"[{md_escape(title)}]({safe})"
-
-
-def render_markdown(answer: Answer) -> str:
-    """Markdown: the answer, then a numbered sources list with quotes and links."""
-    notice = f"_{md_escape(answer.notice)}_\n" if answer.notice else ""
-    lines = [notice, _MD_MARKER.sub(r"[\1]", md_escape(answer.answer))]
-    if answer.citations:
-        lines.append("\n**Sources**\n")
-        for c in answer.citations:
-            title = _md_link(c.title or c.doc_id, c.url)
-            meta = md_escape(", ".join(meta_parts(c)))
-            lines.append(
-                f"{c.n}. “{md_escape(c.quote)}” — {title}"
-                + (f", {meta}" if meta else "")
-                + md_escape(also_in(c))
-            )
-    return "\n".join(line for line in lines if line is not None).strip()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import socket
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -22,6 +23,15 @@ from aiohttp import web
 
 if TYPE_CHECKING:
     from bot.frontends.telegram import TelegramBot
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # what Telegram sends a webhook
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 free right now (for a server that takes a port, not a socket)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 @dataclass
