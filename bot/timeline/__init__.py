@@ -1,0 +1,1 @@
+"""Figure timelines: every figure the reports give for a claim, by what it counts and when."""
