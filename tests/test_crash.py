@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-import random
 import signal
 import sqlite3
 import subprocess
@@ -196,13 +195,48 @@ LOOP_REPORTS = 150
 LOOP_GROUP_CHUNKS = 10  # each report is one chunk: 15 groups, each one Store.write
 
 
-def _ingest_child(feed: str, data_dir: str, out: str) -> None:
-    """The ingest run in a forked child (the kill target); writes its report to ``out``."""
+# Where a kill trial's child kills itself (SIGKILL: no cleanup, no atexit, no flush), in its
+# n-th group write (Store.write): after embedding the group, before anything is written
+# ("embedded"); after Chroma took it, its documents pending ("chroma"); after tantivy took
+# it too ("tantivy"); or after the catalog marked it ready, before duplicate detection
+# ("marked"). "start": as soon as the Store is open. Exact points, not timings: a kill can
+# neither come too late (the ingest already done) nor too early on a slow or busy machine.
+KILL_POINTS = {"embedded": "_vector_rows", "chroma": "vectors.replace_docs",
+               "tantivy": "lexical.add_and_delete", "marked": "catalog.mark_ready"}  # fmt: skip
+
+
+def _die() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _ingest_child(feed: str, data_dir: str, out: str, kill: tuple[str, int] | None = None) -> None:
+    """The ingest run in a forked child; writes its report to ``out``, unless ``kill`` (a
+    point of KILL_POINTS and which group write, from 1) makes it kill itself first."""
     tqdm.set_lock(threading.RLock())  # tqdm's default, a multiprocessing lock, leaks when killed
     settings = IndexSettings(  # type: ignore[call-arg]
         _env_file=None, data_dir=Path(data_dir), ingest_group_chunks=LOOP_GROUP_CHUNKS
     )
     store = Store(settings, LocalOnnxEmbedding())
+    if kill is not None:
+        point, group = kill
+        if point == "start":
+            _die()
+        *owner_path, name = KILL_POINTS[point].split(".")
+        owner: object = store
+        for attribute in owner_path:
+            owner = getattr(owner, attribute)
+        original = getattr(owner, name)
+        calls = 0
+
+        def then_die(*args: object, **kwargs: object) -> object:
+            nonlocal calls
+            result = original(*args, **kwargs)
+            calls += 1
+            if calls == group:
+                _die()
+            return result
+
+        setattr(owner, name, then_die)
     report = Ingestor(store).ingest([feed], progress=False)
     store.close()
     Path(out).write_text(json.dumps(report.as_json()))
@@ -221,35 +255,19 @@ def _forkserver() -> multiprocessing.context.ForkServerContext:
 def _kill_trial(
     ctx: multiprocessing.context.ForkServerContext,
     args: tuple[str, str, str],
-    when: str,
-    target: int,
-    delay: float,
-) -> dict[str, int] | None:
-    """Run the ingest; SIGKILL it ``delay`` s after its start (``when="start"``), after
-    ``target`` documents are ready ("ready"), or after a group beyond them is being written
-    ("pending"). The catalog's states after the kill; None if the ingest finished first."""
-    catalog = Path(args[1]) / "catalog.sqlite"
-    proc = ctx.Process(target=_ingest_child, args=args, daemon=True)
+    kill: tuple[str, int],
+) -> dict[str, int]:
+    """Run the ingest until it kills itself at ``kill``; the catalog's states after."""
+    proc = ctx.Process(target=_ingest_child, args=(*args, kill), daemon=True)
     proc.start()
+    proc.join(240)
     try:
-        deadline = time.monotonic() + 120
-        while when != "start" and proc.is_alive():
-            states = _states(catalog)
-            if states.get("ready", 0) >= target and (when == "ready" or states.get("pending")):
-                break
-            assert time.monotonic() < deadline, f"the ingest never got to {when} {target}"
-            time.sleep(0.005)
-        time.sleep(delay)
-        if not proc.is_alive():
-            return None
-        proc.kill()  # SIGKILL: no cleanup, no atexit, no flush
-        proc.join(30)
-        assert proc.exitcode == -signal.SIGKILL
-        return _states(catalog)
+        assert proc.exitcode == -signal.SIGKILL, f"no kill at {kill}: exit code {proc.exitcode}"
     finally:
         if proc.is_alive():
             proc.kill()
-        proc.join(30)
+            proc.join(30)
+    return _states(Path(args[1]) / "catalog.sqlite")
 
 
 def _doc_ids(chunk_ids: set[str]) -> set[str]:
@@ -280,7 +298,7 @@ def _assert_consistent(store: Store) -> set[str]:
     return ready_docs
 
 
-def test_repeated_kills_at_random_points_always_leave_a_consistent_index(
+def test_repeated_kills_at_every_kind_of_point_always_leave_a_consistent_index(
     embed_model: LocalOnnxEmbedding, tmp_path: Path
 ) -> None:
     feed = tmp_path / "feed.jsonl"
@@ -288,22 +306,15 @@ def test_repeated_kills_at_random_points_always_leave_a_consistent_index(
     data_dir, out = tmp_path / "data", tmp_path / "report.json"
     settings = IndexSettings(_env_file=None, data_dir=data_dir)  # type: ignore[call-arg]
     args = (str(feed), str(data_dir), str(out))
-    rng = random.Random(20240611)
-    # Where each kill lands, spread over the whole ingest (the last in its final group): while
-    # the child starts (model load, Store open), somewhere after N documents are ready
-    # (embedding or writing the next group), or while a group is being written (its documents
-    # pending: inside Chroma's or tantivy's write, or between them and the catalog).
-    targets = [*sorted(rng.sample(range(5, LOOP_REPORTS - 20), 5)), LOOP_REPORTS - 10]
-    whens = ["ready", "pending", "ready", "pending", "ready", "pending"]
-    plan = [("start", 0), *zip(whens[:3], targets[:3], strict=True), ("start", 0),
-            *zip(whens[3:], targets[3:], strict=True)]  # fmt: skip
-    delays = {"start": 1.5, "ready": 0.3, "pending": 0.08}  # at most, seconds
+    # Kills at every kind of point, each in an early group write of its trial (each trial
+    # resumes where the last left off): at most 7 of the 15 groups get written in all.
+    plan = [("start", 0), ("embedded", 2), ("chroma", 1), ("tantivy", 2), ("start", 0),
+            ("marked", 1), ("chroma", 2), ("embedded", 1), ("tantivy", 1)]  # fmt: skip
     ctx = _forkserver()
     ready: set[str] = set()
-    history: list[tuple[str, int, dict[str, int] | None, int]] = []
-    for when, target in plan:
-        at_kill = _kill_trial(ctx, args, when, target, rng.uniform(0.0, delays[when]))
-        assert at_kill is not None or when == "ready", f"the ingest ended before a {when} kill"
+    history: list[tuple[tuple[str, int], dict[str, int], int]] = []
+    for kill in plan:
+        at_kill = _kill_trial(ctx, args, kill)
         store = Store(settings, embed_model)  # opening repairs
         try:
             now = _assert_consistent(store)
@@ -311,9 +322,10 @@ def test_repeated_kills_at_random_points_always_leave_a_consistent_index(
             store.close()
         assert now >= ready, history  # a kill never loses documents that were ready before it
         ready = now
-        history.append((when, target, at_kill, len(ready)))
+        history.append((kill, at_kill, len(ready)))
+        if kill[0] in ("chroma", "tantivy"):  # killed with a group half written
+            assert at_kill.get("pending"), history
     assert 0 < len(ready) < LOOP_REPORTS, history
-    assert any(at_kill and at_kill.get("pending") for _, _, at_kill, _ in history), history
 
     proc = ctx.Process(target=_ingest_child, args=args)
     proc.start()

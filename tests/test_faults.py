@@ -25,7 +25,7 @@ import pytest
 from bot.app.wiring import App
 from bot.frontends.api import create_api
 from bot.frontends.server import ServerThread
-from bot.grounding.citations import md_escape
+from bot.render.markdown import escape as md_escape
 from bot.types import Answer
 from tests.fakes.openai_server import FakeOpenAI, Recorded, Reply
 
@@ -76,14 +76,14 @@ CASES = {
                 Reply(status=429, headers={"retry-after-ms": "50"}), "HTTP 429: rate limited"),
     "500": Case("How many countries were those arrested from?", Reply(status=500), "HTTP 500"),
     "hang": Case("When did the Cambodian authorities announce the arrests?",
-                 Reply("never sent [1].", hang=8), "timed out"),
+                 Reply("never sent [1].", hang=3600), "timed out"),
     "stream cut": Case("How many major cases went to legal proceedings?",
                        Reply(DELTAS, drop_after=3), "server unreachable or connection lost"),
     "stream stalls": Case("What did the authorities seize at the scene?",
-                          Reply(DELTAS, stall_after=3, stall=8), "timed out"),
-    # Each delta within the read timeout, the whole answer past the deadline.
-    "stream trickles": Case("Which crimes were committed?", Reply(DELTAS, every=1.0),
-                            "too slow: no complete answer within 4 s"),
+                          Reply(DELTAS, stall_after=3, stall=3600), "timed out"),
+    # Each delta within the read timeout, the whole answer (never complete) past the deadline.
+    "stream trickles": Case("Which crimes were committed?", Reply(DELTAS * 500, every=1.0),
+                            "too slow: no complete answer within 10 s"),
     "malformed event": Case("Who uploaded promotional videos featuring Korean women?",
                             Reply(DELTAS, malformed=True), "malformed response"),
     "error event": Case("How many of the deported foreigners were women?",
@@ -130,9 +130,12 @@ def fake() -> Iterator[FakeOpenAI]:
 
 @pytest.fixture
 def llm_app(make_app: Callable[..., App], fake: FakeOpenAI) -> App:
-    """The sample indexed, answering through the fake: 1.5 s timeout, one retry, 4 s in all."""
+    """The sample indexed, answering through the fake: 5 s timeout, one retry, 10 s in all.
+
+    Generous, so that a busy machine never turns a good reply into a timeout: the faults
+    that must time out (a hang, a stall, a trickle) never finish at all."""
     return make_app(openai_base_url=fake.url, answerer="llm", openai_model="fake-model",
-                    llm_timeout=1.5, llm_retries=1, llm_deadline=4.0)  # fmt: skip
+                    llm_timeout=5, llm_retries=1, llm_deadline=10.0)  # fmt: skip
 
 
 @pytest.fixture

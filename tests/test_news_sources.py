@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from fakes.news_server import STORIES, NewsServer, Route, article_html
+from fakes.news_server import STORIES, NewsServer, Route, article_html, rss
 
+from index.ingest.follow import FeedFollower
 from index.ingest.pipeline import Ingestor
 from index.readers.dates import (
     complete_dates,
@@ -114,6 +115,69 @@ def test_url_variants_and_redirects_update_one_report(news: NewsServer, ingest: 
     assert updated.updated == first.added
     (doc,) = ingest.store.catalog.documents()
     assert "court challenge was dropped" in doc.text and doc.location == news.url("/news/bridge")
+
+
+def test_tracking_variants_of_a_page_without_a_canonical_link_are_one_report(
+    news: NewsServer, ingest: Ingestor
+) -> None:
+    """No canonical link, no og:url: the address is the identity, without its tracking
+    parameters (courlan) and its #fragment; a parameter that names the page still counts."""
+    news.page("/a?utm_source=x&utm_medium=social", article_html("Flood", STORIES["flood"]))
+    first = ingest.ingest([news.url("/a?utm_source=x&utm_medium=social")], progress=False)
+    assert len(first.added) == 1 and not first.failed
+    (doc,) = ingest.store.catalog.documents()
+    assert doc.location == doc.url == news.url("/a")
+
+    # The report is corrected; fetched through other variants it updates the same document.
+    corrected = article_html("Flood", [*STORIES["flood"], "The levee held on Tuesday night."])
+    for path in ("/a", "/a?fbclid=IwAR0"):
+        news.page(path, corrected)
+    updated = ingest.ingest([news.url("/a")], progress=False)
+    assert (updated.added, updated.updated) == ([], first.added)
+    again = ingest.ingest([news.url("/a?fbclid=IwAR0#comments")], progress=False)
+    assert (again.added, again.unchanged) == ([], first.added)
+    assert news.paths() == ["/a?utm_source=x&utm_medium=social", "/a", "/a?fbclid=IwAR0"]
+    (doc,) = ingest.store.catalog.documents()
+    assert "levee held" in doc.text and doc.location == news.url("/a")
+
+    news.page("/story?id=1", article_html("Bridge", STORIES["bridge"]))
+    news.page("/story?id=2", article_html("Port", STORIES["port"]))
+
+    pages = ingest.ingest([news.url("/story?id=1"), news.url("/story?id=2")], progress=False)
+    assert len(pages.added) == 2
+    locations = {d.location for d in ingest.store.catalog.documents()}
+    assert locations == {news.url("/a"), news.url("/story?id=1"), news.url("/story?id=2")}
+
+
+def test_a_feed_that_retags_its_links_has_nothing_new(
+    news: NewsServer, make_store: Callable[..., Store]
+) -> None:
+    """An entry without a guid is remembered by its link's address: the same link with
+    another tracking tag at the next poll is the same, unchanged entry (no page fetched)."""
+    store = make_store(**FAST)
+    news.page("/a/flood", article_html("Flood", STORIES["flood"]))
+    news.page("/a/flood?utm_source=rss&utm_campaign=mon", article_html("Flood", STORIES["flood"]))
+    news.page("/a/flood?utm_source=rss&utm_campaign=tue", article_html("Flood", STORIES["flood"]))
+
+    def feed(tag: str) -> Route:
+        link = news.url(f"/a/flood?utm_source=rss&utm_campaign={tag}")
+        item = {"title": "Flood", "link": link, "pubDate": "Thu, 16 Oct 2025 10:00:00 GMT"}
+        return Route(rss("Gazette", [item]), content_type="application/rss+xml")
+
+    follower = FeedFollower(store, Ingestor(store), store.settings)
+    try:
+        news.set("/feed.xml", feed("mon"))
+        first = follower.poll_once([news.url("/feed.xml")])
+        assert len(first.ingest.added) == 1
+        news.set("/feed.xml", feed("tue"))
+        seen = len(news.log)
+        second = follower.poll_once([news.url("/feed.xml")])
+        assert news.paths()[seen:] == ["/feed.xml"]  # the entry's page is not fetched again
+        assert not second.ingest.added and not second.ingest.updated
+        (doc,) = store.catalog.documents()
+        assert doc.location == news.url("/a/flood")
+    finally:
+        follower.close()
 
 
 def test_every_bad_url_is_its_own_clear_error_and_the_rest_lands(

@@ -34,7 +34,16 @@ def test_openai_embedding_builds_and_searches_an_index(fake: FakeOpenAI, make_se
     calls = [r for r in fake.requests if r.path.endswith("/embeddings")]
     assert calls and calls[0].body["model"] == "text-embedding-3-small"
     hits = HybridSearcher(store).search("foreigners deported", k=2)
-    assert any("deported" in h.chunk.text for h in hits)
+    assert any("deported" in h.chunk.text for h in hits) and hits.degraded is None
+    # The dense ranking on its own (keyword search alone passes the line above): a chunk's
+    # text, embedded through the OpenAI client as a query, finds that very chunk.
+    chunks = [c for d in store.documents() for c in store.catalog.chunks_of(d.doc_id)]
+    target = chunks[-1]
+    before = len(fake.requests)
+    vector = model.get_query_embedding(target.text)
+    assert len(fake.requests) == before + 1 and fake.requests[-1].path.endswith("/embeddings")
+    [(nearest, similarity)] = store.vectors.search(vector, 1)
+    assert nearest == target.chunk_id and similarity > 0.99
     store.close()
     # The index remembers its model: the local one is refused with a message saying what to do.
     with pytest.raises(IndexMismatchError, match="REPORTBOT_EMBEDDING"):

@@ -18,12 +18,14 @@ Already proven elsewhere and not repeated here:
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import json
 import logging
 import os
 import re
 import sys
+import threading
 import time
 import traceback
 import urllib.error
@@ -54,14 +56,14 @@ from bot.frontends.chat_common import APOLOGY, NOT_ALLOWED
 from bot.frontends.library import Library
 from bot.frontends.server import ServerThread
 from bot.frontends.slack import SlackBot
-from bot.frontends.telegram import SECRET_HEADER, TelegramBot
+from bot.frontends.telegram import TelegramBot, WebhookSecret
 from bot.frontends.web import WebUI
 from index.sources.http import BlockedAddressError, Fetcher, blocked_reason, check_public
 from index.types import Chunk, Document, Hit
 from tests.fakes import FakeOpenAI, Reply
 from tests.fakes.news_server import STORIES, NewsServer, article_html
-from tests.fakes.slack_api import FakeSlack, serve_events
-from tests.fakes.telegram_api import FakeBotAPI
+from tests.fakes.slack_api import FakeSlack, handled, serve_events
+from tests.fakes.telegram_api import SECRET_HEADER, FakeBotAPI, free_port
 
 QUESTION = "How many foreigners were deported?"
 DEPORTED = "2,825 foreigners, including 476 women"
@@ -355,7 +357,9 @@ def test_a_public_page_that_redirects_to_a_private_address_is_refused_at_the_hop
 def test_a_name_whose_address_changes_after_the_check_is_refused(
     news: NewsServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """DNS rebinding: the check sees a public address, the connection goes to loopback."""
+    """DNS rebinding: the check sees a public address, the connection would go to loopback.
+    The address is checked where the socket connects, before anything is sent: the internal
+    server never receives the request."""
     for name in (
         "http_proxy",
         "https_proxy",
@@ -365,15 +369,25 @@ def test_a_name_whose_address_changes_after_the_check_is_refused(
         "ALL_PROXY",
     ):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(fetch, "resolve_host", lambda host, port: ["93.184.216.34"])
+    answers = iter([["93.184.216.34"]])  # the first lookup (the check) is public, then loopback
+    lookups: list[str] = []
+
+    def rebinding(host: str, port: int) -> list[str]:
+        lookups.append(host)
+        return next(answers, ["127.0.0.1"])
+
+    monkeypatch.setattr(fetch, "resolve_host", rebinding)
     port = news.base.rsplit(":", 1)[1]
     with (
         Fetcher(block_private=True) as fetcher,
-        pytest.raises(BlockedAddressError, match=r"connected to 127\.0\.0\.1, a loopback"),
+        pytest.raises(BlockedAddressError, match=r"localhost resolves to 127\.0\.0\.1, a loopback"),
     ):
         fetcher.get(f"http://localhost:{port}/story")
+    assert lookups == ["localhost", "localhost"]  # checked, then resolved again to connect
+    assert news.requests() == []  # not a byte reached the internal server
     with Fetcher() as trusted:  # the operator's own fetches are not checked
         assert trusted.get(f"http://localhost:{port}/story").status == 200
+    assert news.paths() == ["/story"]
 
 
 # -- 3. uploads and ids -----------------------------------------------------------------------
@@ -517,7 +531,9 @@ def test_the_api_token_is_compared_in_constant_time_and_only_as_a_bearer_header(
 ) -> None:
     assert "compare_digest" in inspect.getsource(api_module.require_token)
     assert "compare_digest" in inspect.getsource(server_module.create_server_app)
-    assert "compare_digest" in inspect.getsource(TelegramBot._webhook)
+    # python-telegram-bot's webhook server compares the header with ``!=``: ours answers.
+    assert "compare_digest" in inspect.getsource(WebhookSecret.__eq__)
+    assert WebhookSecret("s3cret") != "s3cre" and WebhookSecret("s3cret") == "s3cret"
     token = "tok-\u00e9-0123456789"  # non-ASCII: compared as bytes, not refused with a 500
     with httpx.Client(base_url=serve(make_app(api_token=token)).url, timeout=60) as api:
         wrong = [
@@ -572,9 +588,20 @@ def slack_post(
 
 
 def test_slack_http_mode_refuses_unsigned_tampered_and_future_requests_and_other_channels(
-    make_app: Callable[..., App],
+    make_app: Callable[..., App], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = make_app()
+    asks_done = threading.Semaphore(0)  # /ask handled to the end (bolt runs it in a thread)
+    on_ask = SlackBot._on_ask
+
+    @functools.wraps(on_ask)
+    def counted(self: SlackBot, *args: Any, **kwargs: Any) -> None:
+        try:
+            on_ask(self, *args, **kwargs)
+        finally:
+            asks_done.release()
+
+    monkeypatch.setattr(SlackBot, "_on_ask", counted)
     with FakeSlack("xoxb-bot-token-123456", "xapp-app-token-123456") as slack:
         settings = app.settings.model_copy(
             update={
@@ -612,7 +639,7 @@ def test_slack_http_mode_refuses_unsigned_tampered_and_future_requests_and_other
             command = urllib.parse.urlencode(slack.command_body(QUESTION, channel="C9")).encode()
             status, reply = slack_post(url, command, form)
             assert status == 200 and NOT_ALLOWED in reply.decode()
-            time.sleep(0.3)
+            assert asks_done.acquire(timeout=30)  # done: nothing more will come of it
         assert slack.posts() == [] and slack.responses() == []
 
 
@@ -625,16 +652,17 @@ def test_a_telegram_webhook_without_a_configured_secret_still_requires_one(
     async def scenario() -> tuple[FakeBotAPI, list[int]]:
         statuses = []
         async with FakeBotAPI(token) as api:
+            port = free_port()
             settings = app.settings.model_copy(
                 update={
                     "telegram_token": SecretStr(token),
                     "telegram_api_url": api.base_url,
                     "telegram_webhook_url": "https://bot.example.com/hook",
-                    "telegram_webhook_port": 0,
+                    "telegram_webhook_port": port,
                 }
             )
             bot = TelegramBot(app.service, settings)
-            runner, port = await bot.start_webhook()
+            await bot.start_webhook()
             try:
                 [hook] = [c for c in api.calls if c.method == "setWebhook"]
                 secret = str(hook.params["secret_token"])
@@ -655,7 +683,7 @@ def test_a_telegram_webhook_without_a_configured_secret_still_requires_one(
                         statuses.append(r.status)
                     await api.wait_sent(1, 5)
             finally:
-                await bot.stop_webhook(runner)
+                await bot.stop_webhook()
             assert len(secret) >= 32
         return api, statuses
 
@@ -831,17 +859,18 @@ def test_chat_bot_secrets_never_reach_a_log_even_on_errors(
 
     async def telegram() -> FakeBotAPI:
         async with FailingBotAPI(TG_TOKEN, failures=2) as api:
+            port = free_port()
             settings = app.settings.model_copy(
                 update={
                     "telegram_token": SecretStr(TG_TOKEN),
                     "telegram_api_url": api.base_url,
                     "telegram_webhook_secret": SecretStr(TG_HOOK),
                     "telegram_webhook_url": "https://bot.example.com/hook",
-                    "telegram_webhook_port": 0,
+                    "telegram_webhook_port": port,
                 }
             )
             bot = TelegramBot(app.service, settings)
-            runner, port = await bot.start_webhook()
+            await bot.start_webhook()
             try:
                 async with aiohttp.ClientSession() as http:
                     for secret in ("wrong", TG_HOOK):
@@ -860,7 +889,7 @@ def test_chat_bot_secrets_never_reach_a_log_even_on_errors(
                     )
                     await api.wait_sent(1, 5)
             finally:
-                await bot.stop_webhook(runner)
+                await bot.stop_webhook()
             # A token Telegram rejects: the library logs it (and quotes it in its exception,
             # which `run()` turns into a ConfigError: see the CLI test below).
             wrong = TelegramBot(
@@ -884,6 +913,7 @@ def test_chat_bot_secrets_never_reach_a_log_even_on_errors(
             }
         )
         bot = SlackBot(app.service, settings)
+        wait = handled(bot)
         slack.fail_next("chat.postMessage", 500)
         event = json.dumps(
             slack.event_body(
@@ -901,7 +931,7 @@ def test_chat_bot_secrets_never_reach_a_log_even_on_errors(
             assert slack_post(url, event.encode(), "application/json", headers={})[0] == 401
             assert slack_post(url, event.encode(), "application/json", headers)[0] == 200
             slack.wait_for(lambda s: any(c.method == "chat.postMessage" for c in s.calls))
-            time.sleep(0.3)
+            wait(1)  # the failure handled and logged
         with pytest.raises(BoltError) as refused:  # a bot token Slack rejects
             SlackBot(
                 app.service, settings.model_copy(update={"slack_bot_token": SecretStr(SLACK_WRONG)})

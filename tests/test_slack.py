@@ -26,7 +26,7 @@ from bot.frontends.chat_common import APOLOGY, NOT_ALLOWED, RATE_LIMITED
 from bot.frontends.slack import USAGE, SlackBot, question_text, render_blocks
 from bot.types import Answer, Citation
 from tests.fakes.chat_service import BrokenService, SlowService
-from tests.fakes.slack_api import FakeSlack, serve_events
+from tests.fakes.slack_api import FakeSlack, handled, serve_events
 
 BOT_TOKEN = "xoxb-1234-5678-secretbottoken"
 APP_TOKEN = "xapp-1-A111-999-secretapptoken"
@@ -188,25 +188,27 @@ def test_direct_messages_are_questions(app: App, slack: FakeSlack) -> None:
 
 
 def test_channel_allowlist_refuses_once(app: App, slack: FakeSlack) -> None:
-    with socket_mode(make_bot(app, slack, slack_allowed_channels=["C1"], slack_allow_dms=False)):
+    bot = make_bot(app, slack, slack_allowed_channels=["C1"], slack_allow_dms=False)
+    wait = handled(bot)
+    with socket_mode(bot):
         slack.event(mention(QUESTION, channel="C2", ts="1.1"))
         slack.wait_posts(1, "C2")
         slack.event(mention(QUESTION, channel="C2", ts="1.2"))
         slack.event(direct_message(QUESTION, "1.3"))
         slack.event(mention(QUESTION, channel="C1", ts="1.4"))
-        slack.wait_posts(1, "C1")
-        time.sleep(0.3)
+        wait(4)  # all four handled: nothing more can be posted
     assert [p.text for p in slack.posts("C2")] == [NOT_ALLOWED]
     assert [p.text for p in slack.posts("D1")] == [NOT_ALLOWED]
     assert "2,825" in slack.posts("C1")[0].text
 
 
 def test_rate_limit_per_user(app: App, slack: FakeSlack) -> None:
-    with socket_mode(make_bot(app, slack, chat_rate_limit=1)):
+    bot = make_bot(app, slack, chat_rate_limit=1)
+    wait = handled(bot)
+    with socket_mode(bot):
         for i in range(3):
             slack.event(mention(QUESTION, ts=f"2.{i}"))
-        slack.wait_posts(2, "C1")
-        time.sleep(0.3)
+        wait(3)
     texts = [p.text for p in slack.posts("C1")]
     assert len(texts) == 2 and texts.count(RATE_LIMITED) == 1
 
@@ -238,7 +240,9 @@ def test_http_mode_verifies_signatures_and_acks_ask_before_answering(
     app: App, slack: FakeSlack
 ) -> None:
     real = build_app(app.settings, app.store, persistent_conversations=True).service
-    bot = make_bot(app, slack, service=SlowService(real), slack_mode="http")
+    gate = threading.Event()  # answers wait for it: an ack that waited would never come
+    bot = make_bot(app, slack, service=SlowService(real, gate=gate), slack_mode="http")
+    wait = handled(bot)
     event = json.dumps(slack.event_body(mention(QUESTION))).encode()
     command = urllib.parse.urlencode(slack.command_body(QUESTION)).encode()
     form, js = "application/x-www-form-urlencoded", "application/json"
@@ -247,15 +251,13 @@ def test_http_mode_verifies_signatures_and_acks_ask_before_answering(
         assert signed_post(url, event, js, timestamp=int(time.time()) - 600)[0] == 401  # stale
         challenge = json.dumps({"type": "url_verification", "challenge": "abc123"}).encode()
         assert signed_post(url, challenge, js) == (200, b'{"challenge": "abc123"}')
-        started = time.monotonic()
-        status, body = signed_post(url, command, form)
-        acked_after = time.monotonic() - started
+        status, body = signed_post(url, command, form)  # acked while the answer waits
         assert status == 200 and body == b"" and not slack.responses()
+        gate.set()
         assert signed_post(url, event, js)[0] == 200
         slack.wait_for(lambda s: len(s.responses()) == 1)
         [post] = slack.wait_posts(1, "C1")
-        time.sleep(0.2)
-    assert acked_after < 0.5
+        wait(1)  # the event handled (the refused requests never got this far)
     assert "2,825" in slack.responses()[0].text
     assert post.params["thread_ts"] == "1700000000.000100" and "2,825" in post.text
     assert len(slack.posts()) == 1  # the refused requests were never handled
@@ -281,7 +283,7 @@ def test_tokens_never_appear_in_logs(
         with socket_mode(bot):
             slack.event(mention(QUESTION))
             slack.wait_posts(1, "C1")
-        logging.getLogger("test").debug("configured with %s", bot.app.settings.slack_bot_token)
+        logging.getLogger("test").debug("configured with %s", bot.settings.slack_bot_token)
     text = caplog.text
     assert "Sending a request" in text and "apps.connections.open" in text  # DEBUG was on
     for secret in (BOT_TOKEN, APP_TOKEN, SIGNING_SECRET):

@@ -219,7 +219,10 @@ def test_upload_names_are_sanitised(name: str, safe: str) -> None:
     assert sanitize_filename(name) == safe
 
 
-def test_library_tab_uploads_lists_and_removes(sample_app: App, tmp_path: Path) -> None:
+def test_library_tab_uploads_lists_and_removes(
+    sample_app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path))  # the files below count as uploads
     ui = WebUI(sample_app, Library(sample_app))
     report = tmp_path / "harbour.md"
     report.write_text(

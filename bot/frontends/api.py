@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime
+import ipaddress
 import logging
 import secrets
 from pathlib import Path
@@ -15,26 +17,40 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.app.wiring import App
+from bot.chat.service import QuestionTooLong
 from bot.frontends.chat_common import protect_secrets
-from bot.frontends.library import Library, LibraryError, document_json
+from bot.frontends.library import Library, LibraryError, document_json, public_location
 from bot.frontends.openai_compat import OpenAICompat
+from bot.frontends.throttle import AuthThrottle
+from bot.timeline.build import TimelineBuilder
 from index import Filters, ReportbotError, VectorStoreUnavailable
 
 log = logging.getLogger("reportbot.api")
 
-Date = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+
+def _real_date(value: str) -> str:
+    """A YYYY-MM-DD that is a day of the calendar ("2025-02-30" is not)."""
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a real date ({exc})") from None
+    return value
+
+
+Date = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$"), AfterValidator(_real_date)]
 UPLOAD_PATH = "/api/documents"
 DOCS_ASSETS = "/api/docs/assets"
 DOCS_FILES = {"swagger-ui-bundle.js", "swagger-ui.css", "favicon.png"}
 SWAGGER_UI = Path(fastapi_offline.__file__).parent / "static"  # Swagger UI 5, no CDN
-JSON_LIMIT = 1_000_000  # a question with its conversation, as JSON
+JSON_LIMIT = 1_000_000  # a question with its conversation, as JSON (REPORTBOT_MAX_JSON_BYTES)
+GRADIO_UPLOADS = "/gradio_api/upload"
 SOMETHING_WRONG = "Something went wrong while answering; the server log has the details."
 _TYPES = {
     400: "invalid_request_error",
@@ -53,8 +69,8 @@ class AskRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    question: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)
+    question: Annotated[  # its length limit is the service's: the same everywhere
+        str, StringConstraints(strip_whitespace=True, min_length=1)
     ]
     conversation_id: Annotated[str, StringConstraints(max_length=200)] | None = None
     since: Date | None = None
@@ -91,11 +107,23 @@ def validation_message(exc: RequestValidationError) -> str:
             msg = "the request body must be a JSON object"
         elif err.get("type") == "string_pattern_mismatch":
             msg = "expected a date YYYY-MM-DD"
+        elif err.get("type") == "value_error":
+            msg = str(err.get("ctx", {}).get("error", msg))
         elif err.get("type") == "extra_forbidden":
             msg = "unknown field"
         msg = msg[:1].lower() + msg[1:]
         parts.append(f"{'.'.join(loc)}: {msg}" if loc else msg)
     return "; ".join(parts) or "invalid request"
+
+
+def is_remote(request: Request) -> bool:
+    """Is the client on another machine (not loopback; behind a local proxy, the client
+    the proxy names in X-Forwarded-For)?"""
+    host = request.client.host if request.client else ""
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True
 
 
 def require_token(app: App, browser: bool = False) -> Any:
@@ -143,7 +171,7 @@ def _install_error_handlers(api: FastAPI) -> None:
 
     @api.exception_handler(ReportbotError)
     async def refused(request: Request, exc: ReportbotError) -> Response:
-        if isinstance(exc, LibraryError):
+        if isinstance(exc, (LibraryError, QuestionTooLong)):
             return error_response(exc.status, str(exc), exc.kind)
         if isinstance(exc, VectorStoreUnavailable):  # a Chroma server away: try again later
             return error_response(503, str(exc), "vector_store_unavailable", **{"Retry-After": "5"})
@@ -160,11 +188,12 @@ class BodyLimit:
     stops reading one sent without it (chunked) as soon as it passes the limit: the form
     parser would otherwise spool a whole upload to disk before any per-file check, and a
     JSON body is parsed in memory. Uploads may be ``limit`` bytes; questions (``/api/ask``,
-    ``/v1/chat/completions`` with their history) ``JSON_LIMIT``."""
+    ``/v1/chat/completions`` with their history, the web UI's events) ``json_limit``."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, json_limit: int = JSON_LIMIT) -> None:
         self.app = app
         self.limit = limit
+        self.json_limit = json_limit
 
     def _too_big(self, size: str, limit: int, what: str) -> str:
         return f"the {what} is {size} bytes, over the limit of {limit:,} bytes per request" + (
@@ -176,10 +205,13 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         upload = scope["path"] == UPLOAD_PATH
-        if not upload and not scope["path"].startswith(("/api/", "/v1/")):
-            await self.app(scope, receive, send)  # the web UI's own routes
+        if not upload and (
+            not scope["path"].startswith(("/api/", "/v1/", "/gradio_api/"))
+            or scope["path"].startswith(GRADIO_UPLOADS)  # gradio's own max_file_size
+        ):
+            await self.app(scope, receive, send)
             return
-        limit, what = (self.limit, "upload") if upload else (JSON_LIMIT, "request body")
+        limit, what = (self.limit, "upload") if upload else (self.json_limit, "request body")
         framed = limit + 64 * 1024 if upload else limit  # multipart framing
         length = dict(scope["headers"]).get(b"content-length", b"")
         if length.isdigit() and int(length) > framed:
@@ -232,9 +264,23 @@ def _api_routes(app: App, library: Library) -> APIRouter:
     def ask(body: AskRequest) -> dict[str, object]:
         return app.service.answer(body.question, body.conversation_id, body.filters()).as_json()
 
+    @router.get("/timeline")
+    def timeline(
+        q: Annotated[str, StringConstraints(max_length=1000)] = "",
+        since: Date | None = None,
+        until: Date | None = None,
+        source: str | None = None,
+    ) -> dict[str, object]:
+        """A figure's history across reports (the JSON of `reportbot timeline --json`)."""
+        if not q.strip():
+            raise HTTPException(422, "q: give a claim to chart, e.g. ?q=foreigners+deported")
+        builder = TimelineBuilder(app.searcher)
+        return builder.build(q, Filters(since, until, source)).as_json()
+
     @router.get("/documents")
-    def documents() -> dict[str, object]:
-        docs = [document_json(d) for d in library.documents()]
+    def documents(request: Request) -> dict[str, object]:
+        remote = is_remote(request)
+        docs = [document_json(d, remote) for d in library.documents()]
         return {"documents": docs, "count": len(docs)}
 
     @router.post("/documents")
@@ -253,15 +299,21 @@ def _api_routes(app: App, library: Library) -> APIRouter:
                 "more files, or a url field)",
                 status=422,
             )
+        paths: list[Path] = []
         try:
-            paths = [
-                await run_in_threadpool(library.save_upload, f.filename or "", f.file)
-                for f in files
-            ]
+            for f in files:
+                paths.append(await run_in_threadpool(library.save_upload, f.filename or "", f.file))
+        except BaseException:  # one refused: the ones saved before it are not kept either
+            library.discard(paths)
+            raise
         finally:
             for f in files:
                 await f.close()
         report = await run_in_threadpool(library.ingest, paths, [u for u in urls if u])
+        if is_remote(request):  # where the server keeps uploads is none of their business
+            for failure in report.failed:
+                failure["location"] = public_location(failure["location"])
+            report.same_text = {public_location(k): v for k, v in report.same_text.items()}
         body = report.as_json()
         if report.failed and not (report.added or report.updated or report.unchanged):
             reasons = "; ".join(
@@ -284,7 +336,7 @@ def _api_routes(app: App, library: Library) -> APIRouter:
 
 def _v1_routes(app: App) -> APIRouter:
     router = APIRouter(prefix="/v1", dependencies=[require_token(app)])
-    compat = OpenAICompat(app.service)
+    compat = OpenAICompat(app.service, app.settings.max_messages, app.settings.max_question_chars)
     router.add_api_route("/models", compat.models, methods=["GET"])
     router.add_api_route("/chat/completions", compat.completions, methods=["POST"])
     return router
@@ -321,7 +373,13 @@ def create_api(app: App, library: Library | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url=None,
     )
-    api.add_middleware(BodyLimit, limit=app.settings.max_upload_bytes)
+    api.add_middleware(
+        BodyLimit, limit=app.settings.max_upload_bytes, json_limit=app.settings.max_json_bytes
+    )
+    if app.settings.api_token:  # outermost: a throttled client is refused before anything
+        api.add_middleware(
+            AuthThrottle, limit=app.settings.auth_failures, window=app.settings.auth_window
+        )
     _install_error_handlers(api)
     docs_guard = [require_token(app, browser=True)]
 

@@ -44,15 +44,24 @@ def sanitize_filename(name: str) -> str:
     return f"{stem}.{ext[:10]}" if ext else stem
 
 
-def document_json(doc: Document) -> dict[str, object]:
-    """One report as the API lists it (the same fields as `reportbot list --json`)."""
+def public_location(location: str) -> str:
+    """A location as a remote user may see it: a URL as it is, a server path by its file name
+    only (where the server keeps its files is none of their business)."""
+    if location.startswith(("http://", "https://")):
+        return location
+    return location.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def document_json(doc: Document, remote: bool = False) -> dict[str, object]:
+    """One report as the API lists it (the same fields as `reportbot list --json`); for a
+    ``remote`` client the location of a file is its name only."""
     return {
         "doc_id": doc.doc_id,
         "title": doc.title,
         "source": doc.source,
         "published": doc.published,
         "url": doc.url,
-        "location": doc.location,
+        "location": public_location(doc.location) if remote else doc.location,
         "chunks": doc.n_chunks,
         "ingested_at": doc.ingested_at,
     }
@@ -132,12 +141,30 @@ class Library:
                 raise LibraryError(f"not a web address (http:// or https://): {url[:100]!r}")
         items = [(str(p), p.name) for p in uploads] + [(u, u) for u in urls]
         reports = []
-        with self._write, Fetcher.from_settings(self.settings, untrusted=True) as fetcher:
-            for i, (item, name) in enumerate(items):
-                if on_item:
-                    on_item(i, len(items), name)
-                reports.append(self.app.ingestor.ingest([item], progress=False, fetcher=fetcher))
+        kept: set[Path] = set()
+        try:
+            with self._write, Fetcher.from_settings(self.settings, untrusted=True) as fetcher:
+                for i, (item, name) in enumerate(items):
+                    if on_item:
+                        on_item(i, len(items), name)
+                    report = self.app.ingestor.ingest([item], progress=False, fetcher=fetcher)
+                    reports.append(report)
+                    if report.added or report.updated:
+                        kept.add(Path(item))
+        finally:  # a failed or duplicate upload leaves nothing behind
+            self.discard([p for p in uploads if p not in kept])
         return IngestReport.combine(reports)
+
+    def discard(self, uploads: Sequence[Path]) -> None:
+        """Delete saved uploads that no report was read from (it failed, it was a copy of
+        a report already in the library, or the request failed before it was ingested)."""
+        folder = self.uploads.resolve()
+        for path in uploads:
+            resolved = path.resolve()
+            if resolved.parent != folder:
+                continue
+            if not (self.app.store.find(str(resolved)) or self.app.store.find(str(path))):
+                resolved.unlink(missing_ok=True)
 
     def remove(self, doc_id: str) -> Document:
         """Remove a report (and its uploaded file, if it came from an upload)."""
@@ -146,7 +173,11 @@ class Library:
             if doc is None:
                 raise LibraryError(f"no report with id {doc_id!r}", status=404, kind="not_found")
             self.app.store.remove([doc_id])
-            path = Path(doc.location)
-            if path.parent == self.uploads.resolve() or path.parent == self.uploads:
+            # The stored upload goes too, once no other report is read from it (the records
+            # of one JSONL file are located at "file#id").
+            path = Path(doc.location.split("#", 1)[0])
+            if path.parent in (self.uploads.resolve(), self.uploads) and not any(
+                d.location.split("#", 1)[0] == str(path) for d in self.documents()
+            ):
                 path.unlink(missing_ok=True)
         return doc

@@ -7,12 +7,39 @@ import secrets
 import socket
 import threading
 import time
+import traceback
+from pathlib import Path
 from typing import Any
 
 from bot.app.settings import Settings
 from bot.app.wiring import App, build_app, quiet_offline_env
 
 log = logging.getLogger("reportbot.server")
+
+
+class _LoggedTracebacks:
+    """Stands in for the ``traceback`` module inside gradio: its ``print_exc()`` (a failed
+    event, a refused input) goes to the "gradio" logger, so through the redaction of every
+    log record (chat_common.protect_secrets) instead of straight to stderr, where a token a
+    user typed into the wrong field was printed."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(traceback, name)
+
+    @staticmethod
+    def print_exc(*_: object, **__: object) -> None:
+        logging.getLogger("gradio").error("gradio event failed", exc_info=True)
+
+
+def _log_gradio_tracebacks() -> None:
+    import gradio.queueing
+    import gradio.route_utils
+    import gradio.routes
+    import gradio.utils
+
+    for module in (gradio.queueing, gradio.route_utils, gradio.routes, gradio.utils):
+        if getattr(module, "traceback", None) is traceback:
+            module.traceback = _LoggedTracebacks()  # type: ignore[attr-defined]
 
 
 def create_server_app(app: App) -> Any:
@@ -28,6 +55,7 @@ def create_server_app(app: App) -> Any:
     from bot.frontends.library import Library
     from bot.frontends.web import CSS, build_ui
 
+    _log_gradio_tracebacks()
     library = Library(app)
     api = create_api(app, library)
     demo = build_ui(app, library)
@@ -36,10 +64,14 @@ def create_server_app(app: App) -> Any:
     def check(_user: str, password: str) -> bool:
         return bool(token) and secrets.compare_digest(password.encode(), (token or "").encode())
 
-    return gr.mount_gradio_app(
+    served = gr.mount_gradio_app(
         api,
         demo,
         path="/",
+        # Gradio may hand out (copy into its cache and serve) only files it received as
+        # uploads: never the data dir, nor anything else on the server (see below).
+        allowed_paths=[],
+        blocked_paths=[str(Path(app.settings.data_dir).resolve())],
         server_name=app.settings.host,
         server_port=app.settings.port,
         auth=check if token else None,
@@ -54,6 +86,12 @@ def create_server_app(app: App) -> Any:
         ssr_mode=False,
         mcp_server=False,
     )
+    # gradio checks the paths in a request (a chat history or a file list naming a server
+    # file) against its upload folder only once a Blocks "has launched"; a mounted one never
+    # does, so without this any signed-in user could read any file the server can.
+    demo.has_launched = True
+    served.state.reportbot_settings = app.settings  # the server limits (see _uvicorn_server)
+    return served
 
 
 def _uvicorn_server(asgi: Any, **config: Any) -> Any:
@@ -72,6 +110,12 @@ def _uvicorn_server(asgi: Any, **config: Any) -> Any:
             await super().shutdown(sockets)
 
     config.setdefault("timeout_graceful_shutdown", 10)
+    settings = getattr(getattr(asgi, "state", None), "reportbot_settings", None)
+    if settings is not None:  # deadlines, a connection cap, keep-alive: connections.py
+        from bot.frontends.connections import ConnectionLimits
+
+        for key, value in ConnectionLimits.from_settings(settings).uvicorn_config().items():
+            config.setdefault(key, value)
     return Server(uvicorn.Config(asgi, **config))
 
 
@@ -124,9 +168,13 @@ def prepare_app(settings: Settings) -> App:
     if fresh:  # a first start: give a new user something to ask about at once
         first = Library(app).ensure_sample()
         if first is not None:
-            log.warning(
-                "new library in %s: added the sample report (%s)", data_dir, first.summary()
-            )
+            log.info("new library in %s: added the sample report (%s)", data_dir, first.summary())
+    elif app.store.count() == 0:
+        log.info(
+            "no reports in %s: the index is empty. Add some in the web UI's library tab or "
+            "with `reportbot ingest FILE_OR_FOLDER_OR_URL`.",
+            data_dir.resolve(),
+        )
     return app
 
 
@@ -169,7 +217,7 @@ def start_feed_follower(app: App, stop: threading.Event) -> threading.Thread | N
         return None
 
     def report(result: Any) -> None:
-        log.warning("feeds polled: %s", result.summary())
+        log.info("feeds polled: %s", result.summary())
 
     def run() -> None:
         try:
@@ -179,6 +227,6 @@ def start_feed_follower(app: App, stop: threading.Event) -> threading.Thread | N
 
     thread = threading.Thread(target=run, name="feed-follower", daemon=True)
     thread.start()
-    log.warning("following %d feed(s) every %.0f s", len(follower.followed()),
+    log.info("following %d feed(s) every %.0f s", len(follower.followed()),
                 app.settings.follow_every)  # fmt: skip
     return thread

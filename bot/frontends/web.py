@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import html
 import logging
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,9 +10,13 @@ from typing import Any
 import gradio as gr
 
 from bot.app.wiring import App
+from bot.chat.service import QuestionTooLong, check_question
+from bot.frontends.figures import FiguresUI, figures_tab, plot
 from bot.frontends.library import Library, LibraryError, supported_types
-from bot.grounding.citations import also_in, meta_parts, source_line
-from bot.types import Answer, Citation
+from bot.render.html import sources_html
+from bot.render.markdown import chat_markdown
+from bot.render.markdown import escape as _md  # text shown literally in the chat's Markdown
+from bot.types import Answer
 from index import IngestReport, ReportbotError
 
 log = logging.getLogger("reportbot.web")
@@ -26,9 +28,7 @@ EXAMPLES = [
 ]
 SOMETHING_WRONG = "Something went wrong… The server log has the details; please try again."
 NO_SOURCES = '<div class="rb-empty">Sources of the latest answer appear here.</div>'
-_MARKER = re.compile(r"\\\[(\d+)\\\]")  # an [n] marker after _md escaped it
 PROGRESS = gr.Progress()  # gradio finds the progress bar by this default value
-_CONTEXT = 320  # characters of passage shown on each side of the quote
 
 CSS = """
 .rb-source { border: 1px solid var(--border-color-primary); border-radius: 8px;
@@ -43,17 +43,6 @@ CSS = """
 """
 
 
-def esc(text: object) -> str:
-    """HTML-escape, also the characters gradio's HTML templates would interpret."""
-    return (
-        html.escape(str(text)).replace("$", "&#36;").replace("{", "&#123;").replace("}", "&#125;")
-    )
-
-
-def _safe_url(url: str | None) -> str | None:
-    return url if url and url.startswith(("http://", "https://")) else None
-
-
 def mode_note(app: App) -> str:
     if app.service.mode == "llm":
         return (
@@ -66,63 +55,6 @@ def mode_note(app: App) -> str:
     )
 
 
-def _passage_html(c: Citation) -> str:
-    """The passage around the quote, the quote itself marked (offsets, else a text search)."""
-    passage, quote = c.passage or "", c.quote
-    at = c.start - c.passage_start
-    if not (at >= 0 and passage[at : at + len(quote)] == quote):
-        at = passage.find(quote) if quote else -1
-    if at < 0:
-        return f"<mark>{esc(quote)}</mark>"
-    lo, hi = max(0, at - _CONTEXT), min(len(passage), at + len(quote) + _CONTEXT)
-    before, after = passage[lo:at], passage[at + len(quote) : hi]
-    if lo > 0:  # start at a paragraph if one begins in the window, else at a word
-        before = before.split("\n", 1)[1] if "\n" in before else "…" + before.split(" ", 1)[-1]
-    if hi < len(passage):
-        after = after.rsplit("\n", 1)[0] if "\n" in after else after.rsplit(" ", 1)[0] + "…"
-    return f"{esc(before)}<mark>{esc(quote)}</mark>{esc(after)}"
-
-
-def sources_html(answer: Answer) -> str:
-    """One card per citation: [n], title (linked), outlet and date, the passage with the quote."""
-    if not answer.citations:
-        return '<div class="rb-empty">This answer cites no sources.</div>'
-    cards = []
-    for c in answer.citations:
-        title = esc(c.title or c.doc_id)
-        url = _safe_url(c.url)
-        if url:
-            title = f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">{title}</a>'
-        meta = " · ".join(esc(p) for p in meta_parts(c)) + esc(also_in(c))
-        cards.append(
-            f'<div class="rb-source" id="rb-source-{c.n}"><div class="rb-head">'
-            f'<span class="rb-n">[{c.n}]</span>{title}</div>'
-            + (f'<div class="rb-meta">{meta}</div>' if meta else "")
-            + f'<p class="rb-passage">{_passage_html(c)}</p></div>'
-        )
-    return "\n".join(cards)
-
-
-def _md(text: str) -> str:
-    """Text shown literally in the chat's Markdown (no HTML, no links, no emphasis)."""
-    return re.sub(r"([\\`*_{}\[\]()#+!|~])", r"\\\1", html.escape(text, quote=False))
-
-
-def chat_markdown(answer: Answer) -> str:
-    """The verified answer with its [n] markers, and a short source line per citation."""
-    body = _MARKER.sub(r"**[\1]**", _md(answer.answer))
-    lines = [f"_{_md(answer.notice)}_", ""] if answer.notice else []
-    lines.append(body)
-    if answer.citations:
-        lines += [
-            "",
-            "<small>"
-            + "<br>".join(f"[{c.n}] {_md(source_line(c))}" for c in answer.citations)
-            + "</small>",
-        ]
-    return "\n".join(lines)
-
-
 def _report_summary(report: IngestReport) -> str:
     parts = [f"{len(report.added)} added", f"{len(report.updated)} updated"]
     if report.unchanged:
@@ -132,6 +64,34 @@ def _report_summary(report: IngestReport) -> str:
         name = Path(f["location"]).name or f["location"]
         text += f"\n- could not add {_md(name)}: {_md(f['reason'])}"
     return text
+
+
+def gradio_upload(path: str) -> Path:
+    """``path`` if gradio itself received it as an upload (a file in its upload folder),
+    else a LibraryError: a request naming a server file must never make the UI read it."""
+    from gradio.utils import get_upload_folder
+
+    folder = Path(get_upload_folder()).resolve()
+    resolved = Path(path).resolve()
+    if folder not in resolved.parents or not resolved.is_file():
+        raise LibraryError(f"{Path(path).name!r} is not a file uploaded through this page")
+    return resolved
+
+
+def _text_only(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The chat's messages without any file, image or component entry: the chat never shows
+    one, so one in a request is forged (gradio would copy the file it names and serve it)."""
+    kept = []
+    for message in history:
+        content = message.get("content") if isinstance(message, dict) else None
+        if isinstance(content, list):
+            parts = [p for p in content if isinstance(p, dict) and p.get("type") == "text"]
+            if len(parts) != len(content):
+                continue
+        elif not isinstance(content, str):
+            continue
+        kept.append(message)
+    return kept
 
 
 class WebUI:
@@ -148,9 +108,15 @@ class WebUI:
         question = (question or "").strip()
         if not history:  # an empty chat starts a new conversation
             conversation = None
-        history = list(history or [])
+        history = _text_only(list(history or []))
         if not question:
             yield "", history, gr.skip(), conversation
+            return
+        try:
+            check_question(question, self.app.settings.max_question_chars)
+        except QuestionTooLong as exc:  # not echoed into the chat: said, and left in the box
+            gr.Warning(str(exc))
+            yield gr.skip(), history, gr.skip(), conversation
             return
         history += [{"role": "user", "content": question}, {"role": "assistant", "content": "…"}]
         yield "", history, gr.skip(), conversation
@@ -204,10 +170,14 @@ class WebUI:
             if not files and not url:
                 raise LibraryError("Choose files to upload or paste a report's URL first.")
             progress(0.0, desc="Saving uploads")
-            uploads = []
-            for path in files or []:
-                with open(path, "rb") as f:
-                    uploads.append(self.library.save_upload(Path(path).name, f))
+            uploads: list[Path] = []
+            try:
+                for path in [gradio_upload(p) for p in files or []]:
+                    with open(path, "rb") as f:
+                        uploads.append(self.library.save_upload(Path(path).name, f))
+            except BaseException:  # one refused: the ones saved before it are not kept
+                self.library.discard(uploads)
+                raise
 
             def step(i: int, n: int, name: str) -> None:
                 progress((i, n), desc=f"Indexing {name}", unit="reports")
@@ -251,6 +221,7 @@ class WebUI:
 def build_ui(app: App, library: Library | None = None) -> gr.Blocks:
     """The Blocks app; mount it with the server (theme and CSS are passed there)."""
     ui = WebUI(app, library or Library(app))
+    figures = FiguresUI(app)
     with gr.Blocks(title="reportbot", analytics_enabled=False) as demo:
         conversation = gr.State(None)  # one conversation per browser session
         gr.Markdown("## reportbot\nAnswers questions over news reports, quoting them exactly.")
@@ -264,6 +235,7 @@ def build_ui(app: App, library: Library | None = None) -> gr.Blocks:
                     elem_id="rb-chat",
                     buttons=["copy"],
                     placeholder="Ask about the reports in the library.",
+                    latex_delimiters=[],  # "$$" in a report is text, not math
                 )
                 question = gr.Textbox(
                     placeholder="Ask a question, e.g. How many were deported?",
@@ -281,6 +253,8 @@ def build_ui(app: App, library: Library | None = None) -> gr.Blocks:
             with gr.Column(scale=2):
                 gr.Markdown("### Sources")
                 sources = gr.HTML(NO_SOURCES, elem_id="rb-sources")
+                answer_note = gr.Markdown(elem_id="rb-answer-figures")  # issue 16: figures
+                answer_chart = plot("rb-answer-plot")  # over time, when they differ
         with gr.Tab("Library"):
             table = gr.Dataframe(
                 headers=["Title", "Outlet", "Date", "Passages", "ID"],
@@ -304,6 +278,9 @@ def build_ui(app: App, library: Library | None = None) -> gr.Blocks:
                 pick = gr.Dropdown(label="Remove a report", choices=[], scale=3)
                 remove = gr.Button("Remove", variant="stop", scale=1)
 
+        with gr.Tab("Figures"):
+            figures_tab(figures)
+
         outputs = [question, chatbot, sources, conversation]
         question.submit(
             ui.respond,
@@ -311,7 +288,7 @@ def build_ui(app: App, library: Library | None = None) -> gr.Blocks:
             outputs,
             api_name="ask",
             concurrency_limit=8,
-        )
+        ).then(figures.for_answer, [chatbot], [answer_chart, answer_note], api_visibility="private")
         for event in (clear.click, chatbot.clear):  # the button and the chat's own bin icon
             event(
                 ui.clear, [conversation], [chatbot, sources, conversation], api_visibility="private"

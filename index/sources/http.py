@@ -13,12 +13,14 @@ import re
 import socket
 import time
 import urllib.request
+from collections.abc import Iterable
 from dataclasses import dataclass
 from http import HTTPStatus
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
+import httpcore
 import httpx
 
 from index import readers
@@ -109,6 +111,65 @@ def check_public(url: str) -> None:
             raise BlockedAddressError(f"refused: {where} {reason}; {PRIVATE_URLS_HINT}")
 
 
+class _VettedBackend(httpcore.NetworkBackend):
+    """Connects only to addresses it has just checked: the name is resolved here, every
+    address it resolves to must be public, and the socket connects to one of exactly those.
+    A name whose DNS answer changes between a check and the connection (DNS rebinding) can
+    then never reach a private address: no byte of the request is sent to it. TLS still
+    verifies the certificate for (and sends SNI with) the host name, and the Host header is
+    the URL's: httpcore takes both from the request, not from the address connected to."""
+
+    def __init__(self) -> None:
+        self._backend = httpcore.SyncBackend()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        try:
+            addresses = resolve_host(host, port)
+        except OSError as exc:
+            raise httpcore.ConnectError(f"cannot resolve {host} ({exc})") from exc
+        for address in addresses:
+            reason = blocked_reason(address)
+            if reason:
+                where = f"{address} is" if address == host else f"{host} resolves to {address},"
+                raise BlockedAddressError(
+                    f"refused: {where} {reason} (when connecting); {PRIVATE_URLS_HINT}"
+                )
+        error: Exception = httpcore.ConnectError(f"no address for {host}")
+        for address in addresses:
+            try:
+                return self._backend.connect_tcp(
+                    address, port, timeout, local_address, socket_options
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                error = exc  # the next address, as a resolver's list is meant
+        raise error
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.NetworkStream:
+        raise httpcore.ConnectError("refused: unix sockets are not fetched")
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+def vetted_transport() -> httpx.HTTPTransport:
+    """An httpx transport whose every connection goes through ``_VettedBackend``."""
+    transport = httpx.HTTPTransport()
+    # httpx has no parameter for httpcore's network backend: the pool is replaced (httpx 0.28).
+    transport._pool = httpcore.ConnectionPool(
+        ssl_context=httpx.create_ssl_context(), network_backend=_VettedBackend()
+    )
+    return transport
+
+
 @dataclass
 class Response:
     """A fetched response: the final URL (after redirects), status, headers and body."""
@@ -158,7 +219,9 @@ class Fetcher:
                 timeout=httpx.Timeout(self.timeout),
                 follow_redirects=False,  # followed by hand: to cap them and to name a loop
                 headers={"User-Agent": self.user_agent, "Accept": _ACCEPT},
-                transport=self._transport,
+                # URLs from remote users: connect only to addresses checked at connect time.
+                transport=self._transport
+                or (vetted_transport() if self.block_private and self._direct else None),
             )
         return self._http
 
@@ -294,9 +357,19 @@ def _phrase(r: httpx.Response) -> str:
 
 
 def clean_url(url: str) -> str:
-    """The URL without its #fragment (it names a place in the page, not another page)."""
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", parts.query, ""))
+    """The address that names a page: a report's location (its identity) and citation link.
+
+    courlan's ``normalize_url`` lower-cases the scheme and host, drops the default port,
+    normalises the path's escaping, sorts the query and removes the tracking parameters it
+    knows (``utm_*``, ``fbclid``, ``gclid``, ``mc_*``, ``ref``, ``source``, …), so
+    ``/a?utm_source=x`` and ``/a`` are one report. Then the #fragment goes (it names a place
+    in the page, not another page) and an empty path is ``/``. A page's canonical link, when
+    it has one, is cleaned the same way before it is used (``page_doc``).
+    """
+    from courlan import normalize_url  # imported on first use: keeps `import index` light
+
+    parts = urlsplit(normalize_url(url))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
 
 
 def _charset(response: Response) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -38,10 +39,19 @@ class BrokenService:
 
 
 class SlowService:
-    """The wrapped service, ``delay`` seconds slower to answer (acks must not wait for it)."""
+    """The wrapped service, ``delay`` seconds slower to answer (acks must not wait for it);
+    with a ``gate``, it answers only once the gate is opened (set)."""
 
-    def __init__(self, service: ChatService, delay: float = 0.5) -> None:
-        self.service, self.delay = service, delay
+    def __init__(
+        self, service: ChatService, delay: float = 0.5, gate: threading.Event | None = None
+    ) -> None:
+        self.service, self.delay, self.gate = service, delay, gate
+
+    def _wait(self) -> None:
+        if self.gate is None:
+            time.sleep(self.delay)
+        elif not self.gate.wait(60):
+            raise TimeoutError("the gate was never opened")
 
     @property
     def mode(self) -> str:
@@ -50,13 +60,13 @@ class SlowService:
     def answer(
         self, question: str, conversation_id: str | None = None, filters: Filters | None = None
     ) -> Answer:
-        time.sleep(self.delay)
+        self._wait()
         return self.service.answer(question, conversation_id, filters)
 
     def stream(
         self, question: str, conversation_id: str | None = None, filters: Filters | None = None
     ) -> Iterator[str | Answer]:
-        time.sleep(self.delay)
+        self._wait()
         return self.service.stream(question, conversation_id, filters)
 
     def reset(self, conversation_id: str) -> None:

@@ -10,6 +10,7 @@ Failures are scripted: ``fail_next("chat.postMessage", 429)`` answers rate-limit
 from __future__ import annotations
 
 import asyncio
+import inspect
 import itertools
 import json
 import socket
@@ -26,6 +27,8 @@ from aiohttp import WSMsgType, web
 from bot.frontends.slack import EVENTS_PATH
 
 if TYPE_CHECKING:
+    import pytest
+
     from bot.frontends.slack import SlackBot
 
 
@@ -304,3 +307,52 @@ def serve_events(bot: SlackBot) -> Iterator[str]:
         server.should_exit = True
         thread.join(10)
         sock.close()
+
+
+def handled(bot: SlackBot) -> Callable[[int], None]:
+    """Counts the events (mentions, messages) the bot has finished handling; ``wait(n)``
+    returns once n more are done, so a test can assert what did *not* happen (no second
+    post, no answer to a refused request) without sleeping first."""
+    done = threading.Semaphore(0)
+    inner = bot._handle
+
+    def handle(*args: Any, **kwargs: Any) -> None:
+        try:
+            inner(*args, **kwargs)
+        finally:
+            done.release()
+
+    bot._handle = handle  # type: ignore[method-assign]
+
+    def wait(n: int) -> None:
+        for i in range(n):
+            assert done.acquire(timeout=30), f"only {i} of {n} events were handled"
+
+    return wait
+
+
+def listeners_done(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], None]:
+    """Counts every event listener run of the SlackBots built after this call (a mention, a
+    message, a re-delivery ignored): ``wait(n)`` returns once n have finished, after which
+    nothing more can be posted for them."""
+    from bot.frontends.slack import SlackBot
+
+    done = threading.Semaphore(0)
+    for name in ("_on_mention", "_on_message"):
+        listener = getattr(SlackBot, name)
+
+        def counted(*args: Any, _listener: Any = listener, **kwargs: Any) -> None:
+            try:
+                _listener(*args, **kwargs)
+            finally:
+                done.release()
+
+        # bolt passes a listener the arguments its signature names: keep the original's.
+        counted.__signature__ = inspect.signature(listener)  # type: ignore[attr-defined]
+        monkeypatch.setattr(SlackBot, name, counted)
+
+    def wait(n: int) -> None:
+        for i in range(n):
+            assert done.acquire(timeout=120), f"only {i} of {n} deliveries were handled"
+
+    return wait
