@@ -57,7 +57,9 @@ def slow(n: int, requests: int) -> dict[str, object]:
                     ms.append((time.perf_counter() - t) * 1000)
                     if i % 20 == 0:
                         t = time.perf_counter()
-                        asked = client.post("/api/ask", json={"question": "How many were deported?"})
+                        asked = client.post(
+                            "/api/ask", json={"question": "How many were deported?"}
+                        )
                         statuses.append(asked.status_code)
                         asks.append((time.perf_counter() - t) * 1000)
             held = 0
