@@ -54,6 +54,7 @@ MESSAGE_LIMIT = 4096  # Telegram's limit per message, in UTF-16 code units
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 Context = ContextTypes.DEFAULT_TYPE
 FLOOD_RETRIES = 3  # a call Telegram refuses with "retry after N" is sent again, up to 3 times
+WEBHOOK_MAX_BODY = 1_000_000  # bytes of one webhook request (an update is a few KB)
 
 
 class WebhookSecret(str):
@@ -251,11 +252,20 @@ class TelegramBot:
             "allowed_updates": [Update.MESSAGE],
         }
 
+    @staticmethod
+    def _cap_webhook_bodies() -> None:
+        """Tornado, under python-telegram-bot's webhook, reads bodies of up to 100 MB; an update
+        is a few KB. Its public ``configure`` sets the limit for the servers it makes next."""
+        import tornado.httpserver
+
+        tornado.httpserver.HTTPServer.configure(None, max_body_size=WEBHOOK_MAX_BODY)
+
     async def start_webhook(self) -> None:
         """Start the app and the webhook server, and register the webhook with Telegram (in
         a running event loop; ``run()`` does the same and blocks)."""
         assert self.application.updater is not None
         await self.application.initialize()
+        self._cap_webhook_bodies()
         try:
             await self.application.updater.start_webhook(**self._webhook())
         except BaseException:  # the port taken, say: leave nothing half started
@@ -274,6 +284,7 @@ class TelegramBot:
         """Until Ctrl+C: a webhook server if REPORTBOT_TELEGRAM_WEBHOOK_URL is set, else polling."""
         try:
             if self.settings.telegram_webhook_url:
+                self._cap_webhook_bodies()
                 self.application.run_webhook(**self._webhook())
             else:
                 self.application.run_polling(allowed_updates=[Update.MESSAGE])
