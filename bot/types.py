@@ -24,6 +24,9 @@ class Citation:
     also_in: list[str] = field(default_factory=list)  # outlets carrying the same story
     passage: str = ""  # the retrieved passage around the quote (for sources panels)
     passage_start: int = 0
+    # The quote's language (ISO 639-1) when it differs from the question's (a Korean question
+    # answered from an English report): front ends label the quote. None otherwise.
+    language: str | None = None
 
 
 @dataclass
@@ -41,6 +44,21 @@ class Verification:
 
 
 @dataclass
+class ShortAnswer:
+    """The direct answer shown first: a span of citation [n]'s report, copied exactly.
+
+    ``start``/``end`` are offsets in the stored report text ("3,455 individuals" inside the
+    quoted sentence). In LLM mode the text is the model's first (verified) sentence and the
+    offsets are those of the quote it cites.
+    """
+
+    text: str
+    citation: int
+    start: int
+    end: int
+
+
+@dataclass
 class Answer:
     answer: str
     abstained: bool
@@ -49,6 +67,7 @@ class Answer:
     verification: Verification = field(default_factory=Verification)
     notice: str | None = None  # one line for the user, e.g. "LLM unavailable: extractive answer"
     conversation_id: str | None = None
+    short_answer: ShortAnswer | None = None  # None when abstaining or when the reports differ
 
     def as_json(self) -> dict[str, object]:
         data = asdict(self)
@@ -58,4 +77,4 @@ class Answer:
         data["verification"]["ok"] = self.verification.ok
         if self.conversation_id is None:
             data.pop("conversation_id")
-        return data
+        return {"answer": data.pop("answer"), "short_answer": data.pop("short_answer"), **data}

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bot.app.wiring import App
-from bot.grounding.citations import render_text
+from bot.render.text import render_text
 
 DEPORTED = "2,825 foreigners, including 476 women"
 
@@ -177,3 +179,92 @@ def test_disagreeing_outlets_with_digits_in_their_names_keep_their_lines(  # typ
     assert answer.answer.startswith("The reports differ:"), answer.answer
     assert "- 9News" in answer.answer and "- WION 24" in answer.answer
     assert not answer.verification.unsupported
+
+
+def _short_is_exact(app: App, answer) -> None:  # type: ignore[no-untyped-def]
+    """The short answer is a span of its cited report, copied exactly, inside the quote."""
+    short = answer.short_answer
+    assert short is not None
+    cited = next(c for c in answer.citations if c.n == short.citation)
+    doc = app.store.catalog.get(cited.doc_id)
+    assert doc is not None and doc.text[short.start : short.end] == short.text
+    assert cited.start <= short.start < short.end <= cited.end
+    assert answer.answer.startswith(short.text)
+
+
+# The first-minute questions of issue 13, over the sample report: (question, short answer,
+# text its first quote must hold, text the answer must not contain).
+FIRST_MINUTE = [
+    ("How many people were arrested?", "3,455 individuals", "3,455", "not disclosed"),
+    ("How many were arrested?", "3,455 individuals", "3,455", "not disclosed"),
+    ("When did the crackdown start and end?", "from July 27 to October 14",
+     "from July 27 to October 14", "could not find"),
+    ("Which body reported the arrest figures?", "Cambodia Online Scam Response Committee",
+     "Cambodia Online Scam Response Committee (CCOS) reported", "could not find"),
+    ("How many were deported?", "2,825 foreigners", DEPORTED, "could not find"),
+    ("How many individuals have been brought to trial?", "Seventy-five individuals",
+     "Seventy-five", "could not find"),
+    ("How many countries were the arrested people from?", "20 different countries", "3,455", ""),
+    ("What evidence did the authorities seize?",
+     "computers, mobile phones, passports, and other electronic devices", "seized", ""),
+    ("Who featured in the promotional videos uploaded by the Ministry of Interior?",
+     "two Korean women", "two Korean women", ""),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("question", "short", "quoted", "absent"), FIRST_MINUTE)
+def test_first_minute_questions_get_a_short_direct_answer(  # type: ignore[no-untyped-def]
+    sample_app: App, question: str, short: str, quoted: str, absent: str
+) -> None:
+    answer = sample_app.service.answer(question)
+    assert not answer.abstained, answer.answer
+    assert answer.short_answer is not None and answer.short_answer.text == short, answer.answer
+    assert quoted in answer.citations[0].quote  # the best quote carries the short answer
+    if absent:
+        assert absent not in answer.answer
+    _short_is_exact(sample_app, answer)
+    _quote_is_exact(sample_app, answer)
+    assert answer.as_json()["short_answer"] == {
+        "text": short,
+        "citation": answer.short_answer.citation,
+        "start": answer.short_answer.start,
+        "end": answer.short_answer.end,
+    }
+
+
+def test_a_breakdown_the_report_says_was_not_disclosed_is_not_answered(sample_app: App) -> None:
+    answer = sample_app.service.answer("How many Cambodians were arrested?")
+    assert answer.abstained and answer.short_answer is None
+    assert "3,400" not in answer.answer and "3,455" not in answer.answer
+    assert "not disclosed" in answer.answer
+    assert any("number of Cambodian nationals" in c.quote for c in answer.citations)
+
+
+def test_a_question_no_sentence_answers_by_type_abstains(sample_app: App) -> None:
+    answer = sample_app.service.answer(
+        "What was the total amount of money stolen by the scam rings?"
+    )
+    assert answer.abstained and answer.short_answer is None
+    assert "not disclosed" not in answer.answer  # no sentence says so about the money
+    assert "Scam Rings Dismantled" not in answer.answer
+
+
+def test_abstaining_on_nationals_quotes_the_non_disclosure_only_when_on_topic(
+    sample_app: App,
+) -> None:
+    korean = sample_app.service.answer("How many Korean nationals were arrested?")
+    assert korean.abstained and "two" not in korean.answer.split("[")[0]
+    france = sample_app.service.answer("What is the capital of France?")
+    assert france.abstained and "not disclosed" not in france.answer
+
+
+def test_one_story_told_twice_is_not_a_disagreement() -> None:
+    from bot.answering.extractive import same_claim_other_values
+
+    a = "What’s happening: Spirit and Frontier Airlines on Monday announced a $6.6 billion merger."
+    b = (
+        "Spirit and Frontier Airlines on Monday announced a $6.6 billion merger, a combination "
+        "of low-cost carriers that would create the fifth-largest US airline."
+    )
+    assert not same_claim_other_values(a, b)
+    assert same_claim_other_values(a, a.replace("Frontier", "JetBlue"))

@@ -43,6 +43,11 @@ def test_ask_returns_the_answer_contract_and_continues_a_conversation(api: httpx
     assert set(c) >= {"n", "doc_id", "title", "url", "source", "published", "quote", "start", "end"}
     assert "passage" not in c
     assert body["verification"]["ok"] is True and body["conversation_id"]
+    # The short direct answer first: a span of citation [1]'s report, inside its quote.
+    short = body["short_answer"]
+    assert short["text"] == "2,825 foreigners" and short["citation"] == 1
+    assert body["answer"].startswith(short["text"])
+    assert c["start"] <= short["start"] < short["end"] <= c["end"]
 
     follow = api.post(
         "/api/ask",
@@ -239,12 +244,15 @@ def test_openai_client_gets_cited_answers_streamed_or_not(
     assert resp.choices[0].finish_reason == "stop"
     citations = (resp.model_extra or {})["citations"]
     assert DEPORTED in citations[0]["quote"] and citations[0]["n"] == 1
+    assert (resp.model_extra or {})["short_answer"]["text"] == "2,825 foreigners"
+    assert content.startswith("**2,825 foreigners**")  # shown first, in bold
 
     chunks = list(client.chat.completions.create(model="reportbot", messages=question, stream=True))
     streamed = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert streamed == content
     assert chunks[-1].choices[0].finish_reason == "stop"
     assert DEPORTED in (chunks[-1].model_extra or {})["citations"][0]["quote"]
+    assert (chunks[-1].model_extra or {})["short_answer"]["citation"] == 1
 
     # A follow-up continues the conversation this server answered ...
     follow: list[Any] = [

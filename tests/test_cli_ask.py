@@ -28,6 +28,9 @@ def test_ask_json_prints_the_contract(sample_app: App, capsys: pytest.CaptureFix
     assert cited.keys() >= CITATION_KEYS
     doc = sample_app.store.catalog.get(cited["doc_id"])
     assert doc is not None and doc.text[cited["start"] : cited["end"]] == cited["quote"]
+    short = out["short_answer"]  # a span of the cited report, copied exactly
+    assert short["citation"] == 1 and doc.text[short["start"] : short["end"]] == short["text"]
+    assert out["answer"].startswith(short["text"])
 
 
 def test_ask_batch_answers_questions_and_turns(
@@ -42,7 +45,7 @@ def test_ask_batch_answers_questions_and_turns(
         + json.dumps({"id": "c"}) + "\n",
         encoding="utf-8",
     )  # fmt: skip
-    assert main(_args(sample_app, "ask", "--batch", str(batch))) == 0
+    assert main(_args(sample_app, "ask", "--batch", str(batch))) == 3  # 2 answered, 2 refused
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [line.get("id") for line in lines] == ["a", "b", None, "c"]
     assert "2,825" in lines[0]["answer"] and "476" in lines[1]["answer"]
@@ -56,5 +59,5 @@ def test_chat_holds_the_conversation(
     monkeypatch.setattr("sys.stdin", io.StringIO(turns))
     assert main(_args(sample_app, "chat")) == 0
     out = capsys.readouterr().out
-    assert "extractive mode, 1 reports" in out
+    assert "extractive mode, 1 report)" in out
     assert out.count("[1] “") == 2 and "476 women" in out.split("2,825", 1)[1]

@@ -12,6 +12,7 @@ from bot.app.evaluate import (
     first_relevant_rank,
     load_questions,
     percentile,
+    stems_gold,
 )
 from bot.app.wiring import SAMPLE_REPORT, App
 
@@ -87,3 +88,39 @@ def test_eval_command_writes_table_and_json(sample_app: App, tmp_path: Path, cap
     assert "answer_contains_gold  1.0" in capsys.readouterr().out
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["metrics"]["answer_contains_gold"] == 1.0 and data["rows"][0]["id"] == "d"
+
+
+def test_stems_gold_counts_reworded_right_answers() -> None:
+    assert stems_gold("Spirit and Frontier Airlines [1]", ["Spirit Airlines and Frontier Airlines"])
+    assert stems_gold("a nine-year sentence [1]", ["9"])
+    assert stems_gold("2.5 million customers", ["2.5 million"])
+    assert stems_gold("It fell to $4.33 a gallon.", ["$4.33"])
+    assert not stems_gold("a female lion", ["A lioness"])
+    assert not stems_gold("about 2.4 million customers", ["2.5 million"])
+    assert not stems_gold("Spirit Airlines [1]", ["Spirit Airlines and Frontier Airlines"])
+
+
+def test_metrics_report_short_answers_stems_and_answer_types() -> None:
+    result = EvalResult(
+        [
+            _row(contains_gold=True, stems_gold=True, short_contains_gold=True, qtype="count"),
+            _row(contains_gold=False, stems_gold=True, short_contains_gold=False, qtype="count"),
+            _row(contains_gold=False, stems_gold=False, short_contains_gold=False, qtype="date",
+                 abstained=True),
+        ]
+    )  # fmt: skip
+    m = result.metrics()
+    assert m["answer_contains_gold"] == round(1 / 3, 4)
+    assert m["answer_stems_gold"] == round(2 / 3, 4)
+    assert m["short_answer_contains_gold"] == round(1 / 3, 4)
+    assert m["refused_answerable"] == round(1 / 3, 4)
+    assert m["contains_gold[count]"] == 0.5 and m["questions[count]"] == 2
+    assert m["contains_gold[date]"] == 0.0 and m["questions[date]"] == 1
+
+
+def test_sample_eval_rows_carry_the_short_answer(sample_app: App) -> None:
+    rows = evaluate(
+        sample_app, [{"id": "d", "question": "How many were deported?", "answers": ["2,825"]}]
+    ).rows
+    assert rows[0]["short_answer"] == "2,825 foreigners"
+    assert rows[0]["short_contains_gold"] and rows[0]["stems_gold"] and rows[0]["qtype"] == "count"

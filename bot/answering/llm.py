@@ -32,7 +32,7 @@ from bot.answering.prompts import (
 from bot.answering.question import stems
 from bot.grounding.citations import MARKER, CitationBuilder, answer_sentences, renumber, verify
 from bot.grounding.figures import find_figures
-from bot.types import Answer, Citation, Verification
+from bot.types import Answer, Citation, ShortAnswer, Verification
 from index import Hit, split_sentences
 
 if TYPE_CHECKING:
@@ -235,7 +235,15 @@ class LLMAnswerer:
             return answer
         if not citations:  # no sentence is grounded in a source: treat as "not found"
             return Answer(NOT_FOUND, True, [], "llm", verification, notice)
-        return Answer(final, False, citations, "llm", verification, notice)
+        return Answer(
+            final,
+            False,
+            citations,
+            "llm",
+            verification,
+            notice,
+            short_answer=first_claim(final, citations),
+        )
 
 
 class CheckedSentences:
@@ -279,6 +287,21 @@ class CheckedSentences:
                 out += ("" if not self.started or self.new_line else " ") + kept
                 self.started, self.new_line = True, False
         return out
+
+
+def first_claim(text: str, citations: list[Citation]) -> ShortAnswer | None:
+    """LLM mode's short answer: its first (verified) sentence and the quote it cites."""
+    by_n = {c.n: c for c in citations}
+    for sentence in answer_sentences(text):
+        if sentence == "\n":
+            continue
+        cited = [int(m.group(1)) for m in MARKER.finditer(sentence) if int(m.group(1)) in by_n]
+        plain = MARKER.sub("", sentence).strip()
+        if not cited or not plain:
+            return None
+        c = by_n[cited[0]]
+        return ShortAnswer(plain, c.n, c.start, c.end)
+    return None
 
 
 def source_citations(hits: list[Hit]) -> list[Citation]:

@@ -1,8 +1,13 @@
 """`reportbot eval`: retrieval, answer, abstention and citation metrics over a question file.
 
+Answers are scored three ways: the answer contains a gold string (normalised), all of a gold's
+word stems are in the answer, and the short direct answer contains a gold string; each also
+per answer type of the question (count, date, person, org, place, …, general).
+
 A question file is JSONL, one object per line:
   {"id", "question" | "turns": [...], "answers"?: [str] | "answer"?: str,
-   "doc_ids"?: [str] | "urls"?: [str], "abstain"?: bool, "as_of"?: "YYYY-MM-DD"}
+   "doc_ids"?: [str] | "urls"?: [str], "abstain"?: bool, "as_of"?: "YYYY-MM-DD",
+   "direction"?: str}  (e.g. "ko→en": correct / abstained / wrong are counted per direction)
 """
 
 from __future__ import annotations
@@ -16,9 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.answering.question import Question, stem, stems, words
 from bot.app.wiring import App
+from bot.grounding.figures import find_figures
 from bot.types import Answer
-from index import Filters
+from index import STOPWORDS, Filters
 
 _MARKER = re.compile(r"\[\d+\]")
 _QUOTES = str.maketrans("’‘“”", "''\"\"")
@@ -33,6 +40,26 @@ def normalise(text: str) -> str:
 def contains_gold(answer: str, golds: list[str]) -> bool:
     text = normalise(_MARKER.sub("", answer))
     return any(normalise(g).strip(" .,;:!?\"'") in text for g in golds if g.strip())
+
+
+def stems_gold(answer: str, golds: list[str]) -> bool:
+    """Are all of a gold answer's word stems in the answer ("Spirit and Frontier Airlines" for
+    "Spirit Airlines and Frontier Airlines")? Numbers match by value ("nine-year" for "9")."""
+    text = _MARKER.sub("", answer)
+    have = stems(text)
+    values = {f.value for f in find_figures(text)}
+    for gold in golds:
+        gold = normalise(gold)
+        figures = find_figures(gold)
+        rest = gold
+        for f in reversed(figures):
+            rest = rest[: f.start] + " " + rest[f.end :]
+        needed = [w for w in words(rest) if w not in STOPWORDS]
+        if not needed and not figures:
+            continue
+        if {f.value for f in figures} <= values and all(stem(w) in have for w in needed):
+            return True
+    return False
 
 
 def first_relevant_rank(ranked: list[str], gold: set[str], depth: int = 10) -> int | None:
@@ -84,6 +111,19 @@ class EvalResult:
             return round(sum(1 for r in retr if r["rank"] and r["rank"] <= k) / len(retr), 4)
 
         latency = [r["latency_ms"] for r in rows]
+        answered = [r for r in ans if not r["abstained"]]
+        by_type: dict[str, float | int | None] = {}
+        for qtype in sorted({r.get("qtype") or "general" for r in ans}):
+            of_type = [r for r in ans if (r.get("qtype") or "general") == qtype]
+            by_type[f"contains_gold[{qtype}]"] = share(of_type, "contains_gold")
+            by_type[f"questions[{qtype}]"] = len(of_type)
+        # Per "direction" of a record ("ko→en": Korean questions over English reports):
+        # correct (the gold, in the short answer when there is one, or abstaining when
+        # expected), abstained on an answerable question, wrong.
+        for direction in sorted({str(r["direction"]) for r in rows if r.get("direction")}):
+            outcomes = [outcome(r) for r in rows if r.get("direction") == direction]
+            for kind in ("correct", "abstained", "wrong"):
+                by_type[f"{kind}[{direction}]"] = outcomes.count(kind)
         return {
             "questions": len(rows),
             "hit@1": hit(1),
@@ -93,12 +133,30 @@ class EvalResult:
             if retr
             else None,
             "answer_contains_gold": share(ans, "contains_gold"),
+            "answer_stems_gold": share(ans, "stems_gold")
+            if ans and "stems_gold" in ans[0]
+            else None,
+            "short_answer_contains_gold": share(ans, "short_contains_gold")
+            if ans and "short_contains_gold" in ans[0]
+            else None,
+            "refused_answerable": round(1 - len(answered) / len(ans), 4) if ans else None,
             "abstention_precision": round(len(both) / len(predicted), 4) if predicted else None,
             "abstention_recall": round(len(both) / len(expected), 4) if expected else None,
             "citation_validity": share(rows, "citations_valid"),
             "latency_p50_ms": round(statistics.median(latency), 2) if latency else None,
             "latency_p95_ms": round(percentile(latency, 0.95), 2) if latency else None,
+            **by_type,
         }
+
+
+def outcome(row: dict[str, Any]) -> str:
+    """"correct", "abstained" (on an answerable question) or "wrong" for one row."""
+    if row["expect_abstain"]:
+        return "correct" if row["abstained"] else "wrong"
+    if row["abstained"]:
+        return "abstained"
+    right = row["short_contains_gold"] if row.get("short_answer") else row["contains_gold"]
+    return "correct" if right else "wrong"
 
 
 def _gold_docs(app: App, record: dict[str, Any]) -> set[str]:
@@ -122,6 +180,7 @@ def evaluate(app: App, records: list[dict[str, Any]], k: int = 10) -> EvalResult
             conversation = answer.conversation_id
         latency = (time.perf_counter() - start) * 1000 / len(turns)
         app.service.reset(conversation or "")
+        short = answer.short_answer.text if answer.short_answer else None
         gold_docs = _gold_docs(app, record)
         rank = None
         if gold_docs:
@@ -137,6 +196,13 @@ def evaluate(app: App, records: list[dict[str, Any]], k: int = 10) -> EvalResult
                 "gold_docs": sorted(gold_docs),
                 "rank": rank,
                 "contains_gold": contains_gold(answer.answer, golds) if golds else None,
+                "stems_gold": stems_gold(answer.answer, golds) if golds else None,
+                "short_answer": short,
+                "short_contains_gold": bool(short and contains_gold(short, golds))
+                if golds
+                else None,
+                "qtype": Question.parse(turns[-1]).atype,
+                "direction": record.get("direction"),
                 "abstained": answer.abstained,
                 "expect_abstain": bool(record.get("abstain")),
                 "citations_valid": citations_valid(app, answer),

@@ -2,25 +2,57 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
 from bot.answering.base import Answerer, AnswerRequest
+from bot.answering.question import stands_alone, subject_of
 from bot.chat.conversations import ConversationStore, MemoryConversations, Turn
+from bot.timeline.answers import add_change_list
 from bot.types import Answer
-from index import Document, Filters, Hit, HybridSearcher, Store
+from index import Document, Filters, Hit, HybridSearcher, ReportbotError, Store
 
 KEYWORD_ONLY = (
     "The vector store is unreachable, so this answer comes from keyword search alone; "
     "it may miss reports that use other words."
 )
 
-_FOLLOW_UP = re.compile(
-    r"(?i)^\s*(and|but|also|so|what about|how about|then)\b|\b(them|they|their|those|these|it|"
-    r"its|he|she|his|her|him|that|this|there)\b"
-)
+
+QUESTION_LIMIT = 4000  # characters; REPORTBOT_MAX_QUESTION_CHARS
+CONTEXT_QUESTIONS = 3  # a follow-up is retrieved with at most this many earlier questions
+
+
+class QuestionTooLong(ReportbotError):
+    """A question over REPORTBOT_MAX_QUESTION_CHARS: every front end refuses it alike."""
+
+    status = 413
+    kind = "question_too_long"
+
+
+def check_question(question: str, limit: int = QUESTION_LIMIT) -> str:
+    """``question`` stripped, or QuestionTooLong (the one message every front end shows)."""
+    question = question.strip()
+    if len(question) > limit:
+        raise QuestionTooLong(
+            f"the question is {len(question):,} characters long, over the limit of "
+            f"{limit:,} (REPORTBOT_MAX_QUESTION_CHARS); please ask a shorter one"
+        )
+    return question
+
+
+def follow_up_context(turns: list[Turn], window: int = CONTEXT_QUESTIONS) -> str:
+    """The earlier questions a follow-up leans on: the one that started the thread of
+    follow-ups and the latest ones, ``window`` at most (never the whole, growing thread)."""
+    chain = []
+    for turn in reversed(turns):
+        chain.append(turn.question)
+        if not is_follow_up(turn.question):
+            break
+    chain.reverse()
+    if len(chain) > window:
+        chain = [chain[0], *chain[len(chain) - window + 1 :]]
+    return " ".join(chain)
 
 
 class ChatService(Protocol):
@@ -47,8 +79,9 @@ class ChatService(Protocol):
 
 
 def is_follow_up(question: str) -> bool:
-    """Does the question lean on the previous turn ("And how many of them were women?")?"""
-    return bool(_FOLLOW_UP.search(question)) or len(question.split()) <= 4
+    """Does the question lean on the previous turn: can it not stand alone ("And how many of
+    them were women?", "How many deaths?")? "Is there a curfew in Bangkok?" stands alone."""
+    return not stands_alone(question)
 
 
 def collapse_copies(hits: list[Hit], store: Store) -> tuple[list[Hit], dict[str, list[str]]]:
@@ -87,6 +120,7 @@ class RagChatService:
         condense: Callable[[str, list[tuple[str, str]]], str] | None = None,
         conversations: ConversationStore | None = None,
         max_turns: int = 10,
+        max_question_chars: int = QUESTION_LIMIT,
     ) -> None:
         self.searcher = searcher
         self.answerer = answerer
@@ -94,6 +128,7 @@ class RagChatService:
         self._condense = condense
         self.conversations = conversations or MemoryConversations()
         self.max_turns = max_turns
+        self.max_question_chars = max_question_chars
 
     @property
     def mode(self) -> str:
@@ -115,10 +150,12 @@ class RagChatService:
         context, prefer, standalone = "", set(), question
         history = [(t.question, t.answer) for t in turns[-3:]]
         if turns and is_follow_up(question):
-            last = turns[-1]
-            standalone = f"{question} ({last.standalone})"
-            context = last.standalone
-            prefer = set(last.cited_docs)
+            context = follow_up_context(turns)  # bounded: no nesting of every earlier turn
+            # Resolved against the earlier turns' subject, without what they asked for: "And
+            # how many deaths?" after "How many dengue cases …?" searches deaths + dengue.
+            context = subject_of(context)
+            standalone = f"{question} ({context})"
+            prefer = set(turns[-1].cited_docs)
         if turns and self._condense is not None:
             # The LLM rewrites any later turn as a standalone question; when it can't (it
             # returns the question unchanged), the heuristic follow-up above stands.
@@ -144,6 +181,7 @@ class RagChatService:
         self, question: str, conversation_id: str | None = None, filters: Filters | None = None
     ) -> Iterator[str | Answer]:
         """Text deltas, then the final Answer (whose text is what to show: it is verified)."""
+        question = check_question(question, self.max_question_chars)
         conversation_id = conversation_id or uuid.uuid4().hex
         turns = self.conversations.load(conversation_id)
         request, standalone, also_in, degraded = self._request(question, turns, filters)
@@ -154,6 +192,8 @@ class RagChatService:
                     item.notice = " ".join(filter(None, [item.notice, KEYWORD_ONLY]))
                 for c in item.citations:
                     c.also_in = also_in.get(c.doc_id, [])
+                # "How has X changed?": the figure's dated, cited history (issue 16).
+                add_change_list(item, request.question, standalone, self.searcher, filters)
                 cited = list(dict.fromkeys(c.doc_id for c in item.citations))
                 turns.append(Turn(request.question, standalone, item.answer, cited))
                 self.conversations.save(conversation_id, turns[-self.max_turns :])

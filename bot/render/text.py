@@ -36,10 +36,21 @@ def date_label(c: Citation) -> str | None:
     return f"ingested {c.published}" if c.date_kind == "ingested" else c.published
 
 
+# A quote in another language than the question is labelled with its language (issue 17).
+LANGUAGE_NAMES = {"en": "English", "ko": "Korean", "ja": "Japanese", "zh": "Chinese"}
+
+
+def language_label(c: Citation) -> str | None:
+    """'in English' for an English quote answering a Korean question; None for a quote in the
+    question's own language."""
+    return f"in {LANGUAGE_NAMES.get(c.language, c.language)}" if c.language else None
+
+
 def meta_parts(c: Citation) -> list[str]:
-    """Outlet, date (marked when it is only the ingest date), page: each present one."""
+    """Outlet, date (marked when it is only the ingest date), page, the quote's language when
+    it is not the question's: each present one."""
     page = f"p. {c.page}" if c.page else None
-    return [one_line(p) for p in (c.source, date_label(c), page) if p]
+    return [one_line(p) for p in (c.source, date_label(c), page, language_label(c)) if p]
 
 
 def also_in(c: Citation) -> str:

@@ -14,7 +14,16 @@ _ABBREVIATIONS = {
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
     "u.s", "u.k", "u.n", "e.g", "i.e", "a.m", "p.m", "approx", "est", "dept", "univ",
 }  # fmt: skip
-_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+)|\n\s*\n|\n")
+# Sentence ends: Latin punctuation before a space; CJK full stops ("。", "．", "！", "？")
+# with or without a space; a Korean sentence's "." glued to the next one ("했다.이어").
+_CLOSERS = "\"'”’)\\]」』）〕】"
+_HANGUL = "\uac00-\ud7a3"
+_BOUNDARY = re.compile(
+    rf"[.!?…]+[{_CLOSERS}]*(?=\s+)"
+    rf"|[。．！？｡]+[{_CLOSERS}]*(?![0-9０-９])"
+    rf"|(?<=[{_HANGUL}])[.!?]+(?=[{_HANGUL}0-9])"  # not '다."라고': a quote goes on
+    r"|\n\s*\n|\n"
+)
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
 # A "sentence" longer than this (a transcript or a table run together, a page with no
 # punctuation) is cut at the last clause or word break before it, so quotes stay readable

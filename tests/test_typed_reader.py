@@ -1,0 +1,81 @@
+"""The typed reader's parts: the answer type read from a question, the typed spans of a
+sentence, and the short answer chosen among them."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answering.question import Question, answer_type
+from bot.answering.spans import entity_spans, join_list, load_ner, typed_spans
+
+TYPES = [
+    ("How many people were arrested?", "count", "people"),
+    ("Approximately how many customers were without power?", "count", "customers"),
+    ("How many of them were women?", "count", "women"),
+    ("How much money has the US committed to Ukraine?", "money", "money"),
+    ("How much did the bidder pay?", "money", "pay"),
+    ("What was the total amount of money stolen by the scam rings?", "money", None),
+    ("What percentage of voters backed the measure?", "percent", None),
+    ("How old is he?", "count", None),
+    ("When did the crackdown start and end?", "date", None),
+    ("On what day do they expect this to occur?", "date", None),
+    ("Who won France's presidential election?", "who", None),
+    ("Which high-level US official traveled to Ukraine this week?", "person", "official"),
+    ("Which body reported the arrest figures?", "org", "body"),
+    ("Which two airlines announced plans to merge this week?", "org", "airlines"),
+    ("What popular ice cream company is undergoing a makeover?", "org", "company"),
+    ("In which city did the attack occur?", "place", "city"),
+    ("Where is the uncrewed spacecraft headed?", "place", None),
+    ("Which state's governor commuted the sentences?", "place", "state"),
+    ("Which wildly popular show was green lit for a new season?", "work", "show"),
+    ("Supermarkets in France are struggling to stock which condiment?", "general", "condiment"),
+]
+
+
+@pytest.mark.parametrize(("question", "atype", "head"), TYPES, ids=[t[0] for t in TYPES])
+def test_answer_type(question: str, atype: str, head: str | None) -> None:
+    assert answer_type(question) == (atype, head)
+
+
+def test_a_start_and_end_question_wants_a_range() -> None:
+    assert Question.parse("When did the crackdown start and end?").wants_range
+    assert not Question.parse("When did the crackdown start?").wants_range
+
+
+def _spans(text: str, label: str) -> list[str]:
+    return [text[s.start : s.end] for s in typed_spans(text) if s.label == label]
+
+
+def test_figures_keep_their_noun_and_qualifier() -> None:
+    text = "Police arrested more than 3,400 individuals, including 476 women, over three months."
+    assert _spans(text, "COUNT") == [
+        "more than 3,400 individuals",
+        "476 women",
+        "over three months",
+    ]
+    assert _spans("It cost $402 million to build.", "MONEY") == ["$402 million"]
+    assert _spans("Support fell to 45 percent.", "PERCENT") == ["45 percent"]
+
+
+def test_two_dates_joined_by_to_are_one_range() -> None:
+    text = "From July 27 to October 14, police arrested 3,455 people."
+    assert _spans(text, "DATE") == ["From July 27 to October 14"]
+    assert _spans("It was announced on October 16.", "DATE") == ["October 16"]
+
+
+def test_a_list_of_names_is_joined() -> None:
+    text = "NATO invited Sweden and Finland to join."
+    spans = entity_spans([text])[text]
+    first = next(s for s in spans if text[s.start : s.end] == "Sweden")
+    joined = join_list(text, spans, first)
+    assert text[joined.start : joined.end] == "Sweden and Finland"
+
+
+def test_the_entity_model_is_loaded_once_with_only_what_ner_needs() -> None:
+    nlp = load_ner()
+    assert nlp is not None and load_ner() is nlp
+    assert "ner" in nlp.pipe_names and "parser" not in nlp.pipe_names
+    text = "The Cambodia Online Scam Response Committee reported the arrests in Phnom Penh."
+    labels = {text[s.start : s.end]: s.label for s in entity_spans([text])[text]}
+    assert labels.get("Phnom Penh") == "GPE"
+    assert any(label == "ORG" and "Committee" in name for name, label in labels.items())
