@@ -1,9 +1,29 @@
-"""Answering with citations, the conversation, and the front ends (depends on `index`)."""
+"""Answering with citations, the conversation, and the front ends (depends on `index`).
 
-from bot.app.settings import Settings
-from bot.app.wiring import App, build_app
-from bot.chat.service import ChatService, RagChatService
-from bot.types import Answer, Citation, Verification
+Names load on first use (PEP 562): `reportbot --help` must not pay for the whole stack.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.app.settings import Settings
+    from bot.app.wiring import App, build_app
+    from bot.chat.service import ChatService, RagChatService
+    from bot.types import Answer, Citation, Verification
+
+_WHERE = {
+    "Answer": "bot.types",
+    "App": "bot.app.wiring",
+    "ChatService": "bot.chat.service",
+    "Citation": "bot.types",
+    "RagChatService": "bot.chat.service",
+    "Settings": "bot.app.settings",
+    "Verification": "bot.types",
+    "build_app": "bot.app.wiring",
+}
 
 __all__ = [
     "Answer",
@@ -15,3 +35,16 @@ __all__ = [
     "Verification",
     "build_app",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'bot' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -20,7 +20,7 @@ class IndexSettings(BaseSettings):
     )
 
     data_dir: Path = Field(default=Path("data"), description="Where the index lives.")
-    embedding: Literal["local", "openai"] = "local"
+    embedding: Literal["local", "multilingual", "openai"] = "local"
     openai_embedding_model: str = "text-embedding-3-small"
     embed_batch_size: int = 32
     vector_store: Literal["embedded", "server", "ephemeral"] = "embedded"
@@ -57,9 +57,14 @@ class IndexSettings(BaseSettings):
     rrf_k: int = 60
     # Recency prior: reports published in the `recency_days` before the as-of day (default
     # today) get this much added to their fused score (1/61 is a first place in one ranking).
-    recency_days: int = 10
+    recency_days: int = 7
     recency_boost: float = 0.01
+    # Lead prior: a report's first chunk gets this much added to its fused score. Off: it
+    # helps questions about a story's main fact and hurts questions about a detail.
+    lead_boost: float = 0.0
+    # Fusion weights. BM25 counts twice the dense ranking: chosen on every training fold and
+    # better on the generated questions too (tests/benchmarks/bench_cv.py, docs/benchmarks.md).
     lexical_weight: float = 1.0
-    dense_weight: float = 1.0
+    dense_weight: float = 0.5
     openai_api_key: str | None = Field(default=None, validation_alias="OPENAI_API_KEY")
     openai_base_url: str | None = None

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+# The browser tests' skip-or-fail gate (hooks and an autouse fixture), in a module of its own.
+from browser_gate import (
+    browser_gate,
+    pytest_collection_modifyitems,
+    pytest_configure,
+    pytest_runtest_makereport,
+)
 
 from bot.app.settings import Settings
 from bot.app.wiring import SAMPLE_REPORT, App, build_app, quiet_offline_env
@@ -15,10 +24,18 @@ from index.storage.embeddings import LocalOnnxEmbedding
 from index.storage.store import Store
 
 quiet_offline_env()
+# The default data dir (the user's, bot/app/paths.py) is never touched by a test.
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="reportbot-tests-xdg-")
 # The suite never talks to a real OpenAI: a developer's key must not leak into a test.
 os.environ.pop("OPENAI_API_KEY", None)
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+__all__ = [
+    "browser_gate",
+    "pytest_collection_modifyitems",
+    "pytest_configure",
+    "pytest_runtest_makereport",
+]
 
 
 @pytest.fixture(scope="session")
@@ -95,3 +112,27 @@ def report(tmp_path: Path) -> Path:
 @pytest.fixture
 def sample_app(make_app: Callable[..., App]) -> App:
     return make_app()
+
+
+@pytest.fixture
+def cli_reuses_model(
+    monkeypatch: pytest.MonkeyPatch, make_store: Callable[..., Store]
+) -> dict[Path, Store]:
+    """`bot.app.cli.main` in this process opens each data dir once (as one CLI process
+    would), with the session's embedding model; the stores, by data dir."""
+    import bot.app.cli as cli
+
+    stores: dict[Path, Store] = {}
+
+    def open_store(settings: Settings) -> Store:
+        if settings.data_dir not in stores:
+            stores[settings.data_dir] = make_store(data_dir=settings.data_dir)
+        return stores[settings.data_dir]
+
+    monkeypatch.setattr(cli, "open_store", open_store)
+    monkeypatch.setattr(
+        cli,
+        "build_app",
+        lambda s, **kw: build_app(s, open_store(s), **kw),  # type: ignore[arg-type]
+    )
+    return stores

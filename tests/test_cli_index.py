@@ -34,7 +34,9 @@ def test_ingest_search_list_remove(tmp_path: Path, make_store: Callable[..., Sto
                    "on Tuesday. Keepers found it in a garden nearby.\n")  # fmt: skip
     (reports / "empty.txt").write_text("")
 
-    report = json.loads(_run(tmp_path, "ingest", str(SAMPLE_REPORT), str(reports), "--json", "-q"))
+    report = json.loads(
+        _run(tmp_path, "ingest", str(SAMPLE_REPORT), str(reports), "--json", "-q", code=3)
+    )  # 3: some inputs failed (empty.txt), the others landed
     assert len(report["added"]) == 2 and report["updated"] == report["unchanged"] == []
     assert [Path(f["location"]).name for f in report["failed"]] == ["empty.txt"]
     assert report["failed"][0]["reason"] == "empty file"

@@ -267,7 +267,7 @@ def test_cli_follow_once(
         == 0
     )
     out = json.loads(capsys.readouterr().out)
-    assert out["feeds"] == {news.url("/feed.xml"): "1 new or changed entries"}
+    assert out["feeds"] == {news.url("/feed.xml"): "1 new or changed entry"}
     assert len(out["ingest"]["added"]) == 1
     assert bot.app.cli.main(["--data-dir", data, "follow", "--once"]) == 0  # the followed ones
     # No validators from this server: the feed is fetched again, and nothing in it is new.

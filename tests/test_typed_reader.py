@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from bot.answering.extractive import appositive_spans, candidates, score, short_span
 from bot.answering.question import Question, answer_type
 from bot.answering.spans import entity_spans, join_list, load_ner, typed_spans
+from index.types import Chunk, Document, Hit
 
 TYPES = [
     ("How many people were arrested?", "count", "people"),
@@ -29,6 +31,16 @@ TYPES = [
     ("Which state's governor commuted the sentences?", "place", "state"),
     ("Which wildly popular show was green lit for a new season?", "work", "show"),
     ("Supermarkets in France are struggling to stock which condiment?", "general", "condiment"),
+    # The head of a "what/which + noun" question is the phrase's last word, past adjectives
+    # and "type of"; "had" ends the phrase like the other auxiliaries.
+    ("Which new treat did the chain add to its menu?", "general", "treat"),
+    ("Lava could soon reach which type of infrastructure?", "general", "infrastructure"),
+    ("The court ruled on which controversial subject this week?", "general", "subject"),
+    ("Which kind of animal was it?", "general", "animal"),
+    ("What is the political slogan of the new candidate?", "general", "slogan"),
+    ("Among the firms, which one cost him the most money?", "general", None),
+    ("What had state officials used to build it?", "general", None),
+    ("Vaccines saved approximately how many lives across the country?", "count", "lives"),
 ]
 
 
@@ -79,3 +91,59 @@ def test_the_entity_model_is_loaded_once_with_only_what_ner_needs() -> None:
     labels = {text[s.start : s.end]: s.label for s in entity_spans([text])[text]}
     assert labels.get("Phnom Penh") == "GPE"
     assert any(label == "ORG" and "Committee" in name for name, label in labels.items())
+
+
+def _hit(text: str, title: str, doc_id: str = "d1", rank_score: float = 1.0) -> Hit:
+    doc = Document(doc_id, text, "memory", title, "Example", None, "2026-01-01", "h", "now")
+    return Hit(Chunk(f"{doc_id}:0", doc_id, 0, len(text), text), doc, rank_score)
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        ("Which virus is spreading in schools?", "Doctors say a virus called RSV is back.", "RSV"),
+        ("What is the political slogan of the candidate?",
+         "Her political slogan is “Safer with Susan”, aides said.", "“Safer with Susan”"),
+        ("Which mission was a success?", "On Monday the DART mission hit it.", "DART"),
+        ("Which virus is spreading in schools?", "The virus is spreading fast.", None),
+    ],
+)  # fmt: skip
+def test_a_name_next_to_the_noun_asked_for_is_the_answer(
+    question: str, sentence: str, expected: str | None
+) -> None:
+    spans = appositive_spans(Question.parse(question), sentence)
+    assert [sentence[s.start : s.end] for s in spans][:1] == ([expected] if expected else [])
+
+
+def test_the_sentence_naming_the_asked_noun_outranks_one_sharing_more_words() -> None:
+    q = Question.parse("What is the political slogan of Susan Hall, the candidate for mayor?")
+    text = (
+        "Susan Hall was chosen as the candidate for mayor by party members on Tuesday. "
+        "Her political slogan is “Safer with Susan”, she told reporters."
+    )
+    cands = candidates([_hit(text, "Election news")])
+    score(q, cands, ner=False)
+    best = max(cands, key=lambda c: c.score)
+    assert best.text.startswith("Her political slogan")
+    span = short_span(q, best, ner=False)
+    assert span is not None and best.text[span[0] : span[1]] == "“Safer with Susan”"
+
+
+def test_a_name_the_report_title_also_names_is_the_preferred_short_answer() -> None:
+    q = Question.parse("Which platform could users not access this week?")
+    text = "Users could not access the platform, said Downdetector, while Twitter was silent."
+    cands = candidates([_hit(text, "Twitter down: users struggle to log in | Example News")])
+    score(q, cands, ner=False)
+    span = short_span(q, cands[0], ner=False)
+    assert span is not None and cands[0].text[span[0] : span[1]] == "Twitter"
+
+
+def test_a_report_opening_sentence_wins_a_tie() -> None:
+    q = Question.parse("Which new product did the carmaker show?")
+    lead = "The carmaker showed a new product, a humanoid robot, on Friday."
+    body = "Later the carmaker showed a new product, a cheaper sedan, analysts said." + " x" * 200
+    text = lead + " " + "Filler sentence about nothing at all. " * 10 + body
+    cands = candidates([_hit(text, "News")])
+    score(q, cands, ner=False)
+    by_text = {c.text[:20]: c.score for c in cands}
+    assert by_text[lead[:20]] > by_text[body[:20]]

@@ -47,6 +47,9 @@ NEIGHBOUR_SUPPORT = 0.5  # a sentence is on topic when its neighbours are ("the 
 RANK_PRIOR = 0.3
 SECOND_RATIO = 0.5  # quote further sentences scoring within this share of the best
 ENTITY_SHARE = 0.67  # of the entities the question names, the share its passage must name (floor)
+LEAD = 0.1  # a report's opening sentences: news puts the main fact first
+LEAD_CHARS = 300
+TITLE_SPAN = 1.4  # a span of the asked type that its report's title names too
 HEAD_MATCH = 1.25  # a count of the very thing asked about ("how many countries")
 TYPED_POOL = 24  # sentences read for typed spans per question: the best before the type bonus
 NER_POOL = 12  # … of which this many are read by the entity model (the rest by regex)
@@ -69,6 +72,7 @@ class Candidate:
     around: set[str] = field(default_factory=set)  # stems of the sentences around it
     stems: set[str] = field(default_factory=set)
     answers: list[tuple[float, TypedSpan]] = field(default_factory=list)  # typed, new spans
+    title_stems: set[str] = field(default_factory=set)  # its report title's, less the question's
 
 
 def candidates(hits: list[Hit]) -> list[Candidate]:
@@ -129,6 +133,7 @@ def _is_new(question: Question, text: str, span: TypedSpan) -> bool:
     return bool(own) and len(own - question.terms.keys()) * 2 >= len(own)
 
 
+_TITLE_SITE = re.compile(r"\s+[|–—-]\s+[^|–—-]*$")  # " | CNN Business": the site, not the story
 _RANGE = re.compile(r"\b(to|and|through|until)\b|[-–]")
 _DURATION = re.compile(r"(?i)[\s-](second|minute|hour|day|week|month|year|decade|centur)")
 _PART_OF = re.compile(r"(?i)\b(including|among them|of whom|of which|among)\s+$")
@@ -161,6 +166,38 @@ def _span_weight(question: Question, text: str, span: TypedSpan, weight: float) 
     return weight
 
 
+_NAME = r"(?:[“\"‘][^”\"’]{1,60}[”\"’]|[A-Z][\w'’&.-]*(?:\s+(?:of\s+|de\s+|&\s+)?[A-Z][\w'’&.-]*)*)"
+_NAMED_AFTER = re.compile(
+    r"(?:\s*,)?\s+(?:(?:is|was|are|were|called|named|dubbed|known as|titled|of)\s+)?(?:the\s+)?"
+    + _NAME
+)
+_NAMED_BEFORE = re.compile(_NAME + r"\s+$")
+_ARTICLE_BEFORE = re.compile(r"(?i)\b(?:the|a|an|its|their|this|new)\s+$")
+APPOSITIVE = 1.0  # weight of a name next to the noun asked for ("the virus RSV")
+
+
+def appositive_spans(question: Question, text: str) -> list[TypedSpan]:
+    """Names standing next to the noun a "what/which + noun" question asks for: "the slogan is
+    “Safer with Susan”", "a virus called RSV", "the DART mission" (offsets in the sentence).
+    A name the question already gives is no answer."""
+    if not question.head or question.atype != "general":
+        return []
+    head = stem_of(question.head)
+    out: list[TypedSpan] = []
+    for m in re.finditer(r"[^\W_]+", text):
+        if stem_of(m.group()) != head:
+            continue
+        after = _NAMED_AFTER.match(text, m.end())
+        if after:
+            name = re.search(_NAME + r"$", after.group())
+            if name:
+                out.append(TypedSpan(m.end() + name.start(), after.end(), "APPOS"))
+        before = _NAMED_BEFORE.search(text[: m.start()])
+        if before and before.start() > 0:  # a capital opening the sentence is no name
+            out.append(TypedSpan(before.start(), m.start() - 1, "APPOS"))
+    return [sp for sp in out if _is_new(question, text, sp)]
+
+
 def typed_answers(question: Question, c: Candidate, names: list[TypedSpan] | None) -> None:
     """The candidate's spans of the asked type that the question does not name, weighted."""
     labels = LABELS_FOR.get(question.atype, {})
@@ -168,7 +205,11 @@ def typed_answers(question: Question, c: Candidate, names: list[TypedSpan] | Non
     for span in typed_spans(c.text, names):
         weight = labels.get(span.label, 0.0)
         if weight and _is_new(question, c.text, span):
-            c.answers.append((_span_weight(question, c.text, span, weight), span))
+            weight = _span_weight(question, c.text, span, weight)
+            own = stems(c.text[span.start : span.end])
+            if own and own <= c.title_stems:
+                weight *= TITLE_SPAN  # the report's title names it too: what the report is about
+            c.answers.append((weight, span))
     c.fits_type = bool(c.answers)
 
 
@@ -196,10 +237,16 @@ def score(
     for c in cands:
         c.coverage = sum(w for t, w in weights.items() if t in c.stems) / total
     neighbours = _neighbour_coverage(cands)
+    titles: dict[str, set[str]] = {}
     for c, nb in zip(cands, neighbours, strict=True):
         c.neighbour = nb
+        doc = c.hit.document
+        if doc.doc_id not in titles:
+            titles[doc.doc_id] = stems(_TITLE_SITE.sub("", doc.title or "")) - question.terms.keys()
+        c.title_stems = titles[doc.doc_id]
         c.score = (
-            c.coverage
+            (LEAD if c.start < LEAD_CHARS else 0.0)
+            + c.coverage
             + NEIGHBOUR_WEIGHT * nb
             + RANK_PRIOR / (1 + c.hit_rank)
             + (0.1 if c.hit.document.doc_id in prefer_docs else 0.0)
@@ -208,6 +255,10 @@ def score(
         c.fits_type = question.atype == "general"
         c.answers = []
     if question.atype == "general":
+        for c in sorted(cands, key=lambda c: -c.score)[:TYPED_POOL]:
+            c.answers = [(APPOSITIVE, sp) for sp in appositive_spans(question, c.text)]
+            if c.answers:
+                c.score += TYPE_BONUS * APPOSITIVE
         return
     pool = sorted(cands, key=lambda c: -c.score)[:TYPED_POOL]
     # Figures and dates are read by regular expressions; the entity model runs only when the
@@ -347,6 +398,8 @@ def _tidy(text: str, start: int, end: int) -> tuple[int, int]:
     elif ")" in piece and "(" not in piece:
         end = start + piece.index(")")
     while end > start and text[end - 1] in " ,;:.'’\"”(":
+        if text[end - 1] in '”"’' and text[start] in '“"‘' and end - start > 2:
+            break  # a quoted title keeps its quotes
         if text[end - 1] == "." and re.search(r"\b[A-Z][a-z]?\.$|\b(?:Jr|Sr|Inc|Co|Ltd|St)\.$",
                                                text[start:end]):  # fmt: skip
             break
@@ -376,7 +429,7 @@ def short_span(question: Question, c: Candidate, ner: bool = True) -> tuple[int,
     """
     text = c.text
     answers = c.answers
-    if question.atype == "general":
+    if question.atype == "general" and not answers:
         m = _LIST_AFTER.search(text)
         if m and len(m.group(1).split()) <= 14 and not stems(m.group(1)) <= question.terms.keys():
             return _tidy(text, m.start(1), m.end(1))

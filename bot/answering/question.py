@@ -110,6 +110,9 @@ _MONEY_CUES = re.compile(
     r"salary|revenue|sales|raise|raised|stolen|stole|steal|dollars?|fund|funding|valued|"
     r"jackpot|charge|charged|sell|sold|bid|deal|aid|assistance|loan|debt|profit|earn|earned)\b"
 )
+_TYPE_SEARCH_END = frozenset(
+    ["of", "is", "was", "were", "are", "did", "does", "do", "has", "have", "had", "will"]
+)
 _WH = re.compile(r"(?i)\b(which|what|whose)\b")
 _RANGE_CUES = re.compile(
     r"(?i)\b(start|started|begin|began|begun)\b.*\b(end|ended|finish|finished|stop|stopped)\b"
@@ -131,8 +134,8 @@ def answer_type(ask: str) -> tuple[AType, str | None]:
         aux = {"were", "was", "are", "is", "did", "do", "does", "have", "has", "had", "will"}
         head_words: list[str] = []
         for w in _WORD.findall(m.group(2)):
-            if w in aux or w in STOPWORDS:
-                break
+            if w in aux or w in STOPWORDS or w in _PHRASE_END or w in _PREPOSITIONS:
+                break  # "how many lives across the US": the lives
             head_words.append(w)
         if not head_words:  # "how many of them were women?": the last word it names
             rest = [w for w in toks if w not in STOPWORDS and w not in _QUESTION_WORDS]
@@ -167,7 +170,7 @@ def answer_type(ask: str) -> tuple[AType, str | None]:
     for wh in _WH.finditer(low):
         following = _WORD.findall(low[wh.end() :])[:5]
         for w in following:
-            if w in ("of", "is", "was", "were", "are", "did", "does", "do", "has", "have", "will"):
+            if w in _TYPE_SEARCH_END:
                 break
             base = re.sub(r"['’]s$", "", w)  # "which state's governor": the state
             atype = _TYPE_NOUNS.get(base)
@@ -175,9 +178,54 @@ def answer_type(ask: str) -> tuple[AType, str | None]:
                 return atype, base
     if re.match(r"\s*(who|whom|whose)\b", low) or re.search(r"\b(who|whom)\b", low):
         return "who", None
-    m2 = re.search(r"\b(which|what)\s+((?:[^\W_]+\s+){0,3}?)([^\W_]+)\b", low)
-    head = m2.group(3) if m2 else (toks[-1] if toks else None)
-    return "general", head
+    return "general", _general_head(low)
+
+
+# Words that end the noun phrase after "which"/"what": auxiliaries, prepositions, time words.
+_PHRASE_END = frozenset(
+    ["is", "was", "were", "are", "be", "been", "did", "does", "do", "has", "have", "had", "will",
+     "would", "could", "can", "may", "might", "should", "shall", "of", "in", "on", "at", "to",
+     "for", "from", "by", "with", "this", "that", "these", "those", "last", "next", "recently",
+     "one", "ones"]
+)  # fmt: skip
+_PREPOSITIONS = frozenset(
+    ["across", "during", "since", "after", "before", "per", "under", "around", "within",
+     "between", "among", "against", "throughout", "inside", "outside", "near"]
+)  # fmt: skip
+_KIND_OF = frozenset(["type", "types", "kind", "kinds", "sort", "sorts", "form", "category"])
+
+
+def _general_head(low: str) -> str | None:
+    """The noun a "what/which + noun" question asks for: the last word of the phrase after the
+    wh-word ("which new treat did …" → "treat", "which type of infrastructure" →
+    "infrastructure", "which controversial subject this week" → "subject")."""
+    for m2 in re.finditer(r"\b(which|what)\b", low):
+        phrase: list[str] = []
+        rest = _WORD.findall(low[m2.end() :])
+        i = 0
+        if (
+            len(rest) > 2
+            and rest[0] in ("is", "was", "are", "were")
+            and rest[1] in ("the", "a", "an")
+        ):
+            i = 2  # "what is the political slogan of …": the slogan
+        while i < len(rest) and len(phrase) < 4:
+            w = rest[i]
+            if w == "of" and phrase and phrase[-1] in _KIND_OF and i + 1 < len(rest):
+                phrase = []  # "which type of infrastructure": the infrastructure
+                i += 1
+                continue
+            if w in _KIND_OF:
+                phrase.append(w)
+                i += 1
+                continue
+            if w in _PHRASE_END or w in _QUESTION_WORDS or w in STOPWORDS:
+                break
+            phrase.append(w)
+            i += 1
+        if phrase and phrase[-1] not in _KIND_OF:
+            return phrase[-1]
+    return None
 
 
 def _qtype_of(atype: AType) -> QType:

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
 
+from bot.app.paths import default_data_dir
 from index import IndexSettings
 
 
 class Settings(IndexSettings):
     """Loaded once at the entry point (env vars REPORTBOT_*, optional .env) and passed down."""
 
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        description="Where the index lives: the user's data directory (~/.local/share/reportbot"
+        " on Linux) unless REPORTBOT_DATA_DIR or --data-dir says otherwise, so every command "
+        "finds the same index from any folder.",
+    )
     answerer: Literal["auto", "extractive", "llm"] = Field(
         default="auto", description="auto: the LLM when OPENAI_API_KEY or a base URL is set."
     )
@@ -27,11 +35,46 @@ class Settings(IndexSettings):
     )
     llm_temperature: float = 0.0
     retrieve_k: int = 8
-    max_answer_sentences: int = 2
+    reader: Literal["spacy", "regex"] = Field(
+        default="spacy",
+        description="Names in the extractive answer: spaCy's entity recogniser (en_core_web_sm, "
+        "offline), or capitalised words alone (faster, weaker).",
+    )
+    max_answer_sentences: int = Field(
+        default=3, description="Supporting sentences quoted after the short answer (extractive)."
+    )
     host: str = "127.0.0.1"
     port: int = 7860
     api_token: str | None = None
     max_upload_bytes: int = 20_000_000
+    # Limits of `serve` against slow, greedy or guessing clients (bot/frontends/connections.py).
+    max_connections: int = Field(
+        default=1000, description="Open connections at most; beyond: 503 with Retry-After."
+    )
+    header_timeout: float = Field(
+        default=10.0, description="Seconds a client may take to send a request's headers."
+    )
+    body_timeout: float = Field(
+        default=30.0, description="Seconds a request body may stall between two pieces."
+    )
+    keep_alive_timeout: float = Field(default=5.0, description="Idle seconds, then closed.")
+    max_header_bytes: int = 64 * 1024
+    max_question_chars: int = Field(
+        default=4000,
+        description="The longest question (web, /api, /v1, Telegram, Slack); longer: refused.",
+    )
+    max_messages: int = Field(default=100, description="Messages in one /v1 request at most.")
+    max_turns: int = Field(default=10, description="Turns of a conversation remembered.")
+    max_conversations: int = Field(
+        default=1000, description="Web and API conversations kept in memory (least recent go)."
+    )
+    max_json_bytes: int = Field(
+        default=1_000_000, description="Bytes of a JSON request body (/api/ask, /v1) at most."
+    )
+    auth_failures: int = Field(
+        default=10, description="Wrong tokens per client per auth_window; then 429."
+    )
+    auth_window: float = 60.0
     # Chat bots (`reportbot telegram`, `reportbot slack`). Tokens are secrets: never logged.
     telegram_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"  # the token is appended

@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.answering.base import Answerer
 from bot.answering.extractive import ExtractiveAnswerer
 from bot.app.settings import Settings
-from bot.chat.conversations import SqliteConversations
+from bot.chat.conversations import MemoryConversations, SqliteConversations
 from bot.chat.service import RagChatService
 from index import HybridSearcher, Ingestor, Store, make_embedding
 
@@ -46,7 +46,7 @@ def open_store(settings: Settings) -> Store:
 
 def make_answerer(settings: Settings) -> Answerer:
     """The extractive answerer, or the LLM one when an OpenAI key or base URL is configured."""
-    extractive = ExtractiveAnswerer(settings.max_answer_sentences)
+    extractive = ExtractiveAnswerer(settings.max_answer_sentences, ner=settings.reader == "spacy")
     if not settings.use_llm:
         return extractive
     from bot.answering.llm import LLMAnswerer
@@ -61,6 +61,10 @@ def build_app(
     store = store or open_store(settings)
     searcher = HybridSearcher(store)
     answerer = make_answerer(settings)
+    if getattr(store.embed_model, "multilingual", False):  # issue 17: read across languages
+        from bot.answering.language import with_languages
+
+        answerer = with_languages(answerer, store.embed_model)
     condense = getattr(answerer, "condense", None)
     conversations = (
         SqliteConversations(settings.data_dir / "conversations.sqlite")
@@ -68,6 +72,12 @@ def build_app(
         else None
     )
     service = RagChatService(
-        searcher, answerer, k=settings.retrieve_k, condense=condense, conversations=conversations
+        searcher,
+        answerer,
+        k=settings.retrieve_k,
+        condense=condense,
+        conversations=conversations or MemoryConversations(settings.max_conversations),
+        max_turns=settings.max_turns,
+        max_question_chars=settings.max_question_chars,
     )
     return App(settings, store, searcher, Ingestor(store), service)

@@ -211,7 +211,7 @@ class FeedFollower:
         self.state.checked(
             url, title=feed.title, validators=validators if len(done) == len(items) else None
         )
-        status = f"{len(items)} new or changed entries"
+        status = f"{len(items)} new or changed entr{'y' if len(items) == 1 else 'ies'}"
         return status + (f", {len(items) - len(done)} failed" if len(done) < len(items) else "")
 
     def run_forever(

@@ -57,7 +57,7 @@ class IngestReport:
         return (
             f"{len(self.added)} added, {len(self.updated)} updated, "
             f"{len(self.unchanged)} unchanged{copies}, {len(self.failed)} failed "
-            f"({self.chunks} chunks)"
+            f"({self.chunks} chunk{'' if self.chunks == 1 else 's'})"
         )
 
 

@@ -28,6 +28,7 @@ from llama_index.core import Document, VectorStoreIndex
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from bot.app.wiring import quiet_offline_env
+from index.llama import LlamaIndexEmbedding
 from index.search import Filters, HybridSearcher
 from index.settings import IndexSettings
 from index.storage.embeddings import LocalOnnxEmbedding
@@ -40,7 +41,7 @@ def baseline_index(data_dir: Path, embed: LocalOnnxEmbedding) -> tuple[VectorSto
     client = chromadb.PersistentClient(path=str(data_dir / "chroma"))
     collection = client.get_or_create_collection("baseline")
     store = ChromaVectorStore(chroma_collection=collection)
-    index = VectorStoreIndex.from_vector_store(store, embed_model=embed)
+    index = VectorStoreIndex.from_vector_store(store, embed_model=LlamaIndexEmbedding.wrap(embed))
     return index, collection
 
 
