@@ -21,10 +21,10 @@ $(UV):
 	.uv/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 # What running needs: no dev group (--inexact keeps dev tools a `make test` installed), and
-# bytecode only for the modules reportbot runs (bot/app/warmup.py), not every installed file.
+# bytecode only for the modules reportbot runs (bot/frontends/warmup.py), not every installed file.
 $(VENV)/.run-deps: $(UV) pyproject.toml uv.lock
 	$(UV) sync --frozen --no-dev --inexact
-	$(BIN)/python -m bot.app.warmup
+	$(BIN)/python -m bot.frontends.warmup
 	@touch $@
 
 $(VENV)/.dev-deps: $(UV) pyproject.toml uv.lock

@@ -118,9 +118,9 @@ def sample_app(make_app: Callable[..., App]) -> App:
 def cli_reuses_model(
     monkeypatch: pytest.MonkeyPatch, make_store: Callable[..., Store]
 ) -> dict[Path, Store]:
-    """`bot.app.cli.main` in this process opens each data dir once (as one CLI process
+    """`bot.frontends.cli.main` in this process opens each data dir once (as one CLI process
     would), with the session's embedding model; the stores, by data dir."""
-    import bot.app.cli as cli
+    import bot.frontends.cli as cli
 
     stores: dict[Path, Store] = {}
 

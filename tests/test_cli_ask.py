@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app.cli import main
+from bot.frontends.cli import main
 from bot.app.wiring import App
 
 KEYS = {"answer", "abstained", "citations", "mode", "verification", "notice"}

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-import bot.app.cli as cli
+import bot.frontends.cli as cli
 from bot.app.paths import configured_data_dir, default_data_dir
 from bot.app.settings import Settings
 from bot.app.wiring import SAMPLE_REPORT
@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _help(*args: str) -> str:
     done = subprocess.run(
-        [sys.executable, "-m", "bot.app.cli", *args, "--help"],
+        [sys.executable, "-m", "bot.frontends.cli", *args, "--help"],
         capture_output=True, text=True, timeout=60, cwd=ROOT,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -134,7 +134,7 @@ def test_the_default_data_dir_does_not_depend_on_the_folder(
 def test_help_loads_nothing_heavy() -> None:
     code = (
         "import sys\n"
-        "from bot.app.cli import main\n"
+        "from bot.frontends.cli import main\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
         "heavy = ('pydantic', 'chromadb', 'llama_index', 'onnxruntime', 'numpy', 'index.search')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in heavy))\n"
@@ -152,7 +152,7 @@ def test_ask_runs_without_llama_index(tmp_path: Path) -> None:
     env.pop("OPENAI_API_KEY", None)
     code = (
         "import sys\n"
-        "from bot.app.cli import main\n"
+        "from bot.frontends.cli import main\n"
         f"assert main(['ingest', {str(SAMPLE_REPORT)!r}, '-q']) == 0\n"
         "assert main(['ask', 'How many were deported?', '--json']) == 0\n"
         "print(sorted({m.split('.')[0] for m in sys.modules if m.startswith('llama_index')}))\n"

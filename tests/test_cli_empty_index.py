@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-import bot.app.cli as cli
+import bot.frontends.cli as cli
 from bot.app.settings import Settings
 from bot.app.wiring import SAMPLE_REPORT
 from bot.app.wiring import build_app as real_build_app

@@ -73,7 +73,7 @@ def test_sample_eval_set_meets_its_bar(sample_app: App) -> None:
 
 
 def test_eval_command_writes_table_and_json(sample_app: App, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    from bot.app.cli import main
+    from bot.frontends.cli import main
 
     questions = tmp_path / "q.jsonl"
     questions.write_text(

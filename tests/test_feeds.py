@@ -11,7 +11,7 @@ import httpx
 import pytest
 from fakes.news_server import STORIES, NewsServer, Route, article_html, rss
 
-import bot.app.cli
+import bot.frontends.cli
 from index.ingest.follow import FeedFollower, FollowReport, parse_interval
 from index.ingest.pipeline import Ingestor
 from index.sources.feeds import fragment_text, is_feed, read_url
@@ -260,16 +260,16 @@ def test_cli_follow_once(
     news.page("/a/bridge", article_html("Bridge", STORIES["bridge"]))
     news.set("/feed.xml", Route(rss("Gazette", [_item(news, "bridge")]), content_type=RSS))
     # The real command, over a store that reuses the session's embedding model.
-    monkeypatch.setattr(bot.app.cli, "open_store", lambda s: make_store(data_dir=s.data_dir))
+    monkeypatch.setattr(bot.frontends.cli, "open_store", lambda s: make_store(data_dir=s.data_dir))
     data = str(tmp_path / "cli-data")
     assert (
-        bot.app.cli.main(["--data-dir", data, "follow", news.url("/feed.xml"), "--once", "--json"])
+        bot.frontends.cli.main(["--data-dir", data, "follow", news.url("/feed.xml"), "--once", "--json"])
         == 0
     )
     out = json.loads(capsys.readouterr().out)
     assert out["feeds"] == {news.url("/feed.xml"): "1 new or changed entry"}
     assert len(out["ingest"]["added"]) == 1
-    assert bot.app.cli.main(["--data-dir", data, "follow", "--once"]) == 0  # the followed ones
+    assert bot.frontends.cli.main(["--data-dir", data, "follow", "--once"]) == 0  # the followed ones
     # No validators from this server: the feed is fetched again, and nothing in it is new.
     assert f"{news.url('/feed.xml')}: 0 new or changed entries" in capsys.readouterr().out
 

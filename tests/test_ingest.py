@@ -385,7 +385,7 @@ def test_a_second_writer_process_gets_a_clear_error(make_store, tmp_path) -> Non
     report = Ingestor(store).ingest([str(SAMPLE_REPORT)], progress=False)
     assert report.added  # this process now holds the index for writing
     code = (
-        "import sys; from bot.app.cli import main; "
+        "import sys; from bot.frontends.cli import main; "
         f"sys.exit(main(['--data-dir', {str(store.settings.data_dir)!r}, 'remove', "
         f"{report.added[0]!r}]))"
     )

@@ -959,7 +959,7 @@ def test_the_telegram_command_never_prints_a_rejected_token(tmp_path: Path) -> N
             proc = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
-                "bot.app.cli",
+                "bot.frontends.cli",
                 "-v",
                 "telegram",
                 env=env,

@@ -434,7 +434,7 @@ def test_the_reportbot_telegram_command_polls_and_stops_on_ctrl_c(tmp_path: Path
             proc = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
-                "bot.app.cli",
+                "bot.frontends.cli",
                 "-v",
                 "telegram",
                 env=env,
@@ -478,7 +478,7 @@ def test_the_reportbot_telegram_command_serves_a_webhook_and_stops_on_ctrl_c(
         async with FakeBotAPI(TOKEN) as api:
             env["REPORTBOT_TELEGRAM_API_URL"] = api.base_url
             proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot.app.cli", "-v", "telegram", env=env,
+                sys.executable, "-m", "bot.frontends.cli", "-v", "telegram", env=env,
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
             )  # fmt: skip
             try:

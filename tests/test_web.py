@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from gradio_client import Client
 
-from bot.app.cli import _parser, cmd_serve
+from bot.frontends.cli import _parser, cmd_serve
 from bot.app.settings import Settings
 from bot.app.wiring import App, build_app
 from bot.frontends.library import Library, LibraryError, sanitize_filename

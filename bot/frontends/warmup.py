@@ -1,4 +1,4 @@
-"""`python -m bot.app.warmup`: write the bytecode of exactly the modules reportbot runs.
+"""`python -m bot.frontends.warmup`: write the bytecode of exactly the modules reportbot runs.
 
 `make install` runs it once instead of compiling every installed file (`uv sync
 --compile-bytecode` compiled 13,843, dev tools included, for 82 s): it ingests the sample
@@ -16,7 +16,7 @@ from pathlib import Path
 
 
 def warm_up(data_dir: Path) -> None:
-    import bot.app.cli  # noqa: F401  (the command itself, and its --help)
+    import bot.frontends.cli  # noqa: F401  (the command itself, and its --help)
     from bot.app.settings import Settings
     from bot.app.wiring import SAMPLE_REPORT, build_app
     from index import Filters
