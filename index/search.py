@@ -47,8 +47,17 @@ def _day(value: str | None) -> int | None:
     return published_int(day)
 
 
+def _is_lead(chunk_id: str) -> bool:
+    """Whether a chunk id ("doc_id:seq:hash") names a report's first chunk, its lead."""
+    parts = chunk_id.rsplit(":", 2)
+    return len(parts) == 3 and parts[1] == "0"
+
+
 class HybridSearcher:
-    """Ranks chunks by RRF over the dense and lexical rankings of the same query."""
+    """Ranks chunks by weighted RRF over the dense and lexical rankings of the same query,
+    plus a recency prior (reports from the days before the as-of day get a small lift) and an
+    optional lead prior (a report's first chunk; off by default). Every weight was chosen by
+    cross-validation (``tests/benchmarks/bench_cv.py``, ``docs/benchmarks.md``)."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -72,6 +81,10 @@ class HybridSearcher:
             for rank, (chunk_id, _) in enumerate(ranking, start=1):
                 scores[chunk_id] = scores.get(chunk_id, 0.0) + weights[name] / (s.rrf_k + rank)
                 ranks.setdefault(chunk_id, {})[name] = rank
+        if s.lead_boost:
+            for chunk_id in scores:
+                if _is_lead(chunk_id):
+                    scores[chunk_id] += s.lead_boost
         if s.recency_boost:
             self._recency_prior(scores, (filters or Filters()).as_of)
         best = sorted(scores, key=lambda c: scores[c], reverse=True)

@@ -154,3 +154,59 @@ def test_recency_prior_lifts_reports_from_the_days_before_as_of(
     assert set(undated) == {"budget", "election"}  # no report is recent: plain relevance
     with pytest.raises(QueryError):
         searcher.search(query, filters=Filters(as_of="next week"))
+
+
+def test_lead_prior_lifts_a_reports_first_chunk(
+    make_store: Callable[..., Store], tmp_path: Path
+) -> None:
+    """With ``lead_boost`` set, a report whose lead matches outranks one that matches only
+    deep in its text; with 0, plain relevance decides (the detail chunk matches better)."""
+    filler = " ".join(f"Sentence {n} is about the weather and the tides." for n in range(12))
+    feed = tmp_path / "leads.jsonl"
+    rows = [
+        {"id": "detail", "date": "2024-05-01", "text": "The ferry timetable changed. "
+         + filler + " A zeppelin hangar was sold, and the zeppelin hangar will close."},
+        {"id": "lead", "date": "2024-05-01", "text": "A zeppelin flew over the harbour. "
+         + filler},
+    ]  # fmt: skip
+    feed.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    store = make_store(chunk_chars=200)
+    Ingestor(store).ingest([str(feed)], progress=False)
+    searcher = HybridSearcher(store)
+    query = "zeppelin hangar"
+    store.settings.lead_boost = 0.0
+    plain = searcher.search(query, k=4)
+    assert plain[0].document.doc_id == "detail" and plain[0].chunk.start > 0
+    store.settings.lead_boost = 0.05
+    led = searcher.search(query, k=4)
+    assert led[0].document.doc_id == "lead" and led[0].chunk.start == 0
+    s = store.settings
+    weights = {"lexical": s.lexical_weight, "dense": s.dense_weight}
+    fused = sum(weights[name] / (s.rrf_k + r) for name, r in led[0].ranks.items())
+    assert led[0].score == pytest.approx(fused + 0.05)
+
+
+def test_recency_window_is_the_week_before_as_of(searcher: HybridSearcher) -> None:
+    """The default window (chosen by cross-validation) covers the 7 days before the as-of
+    day: the budget report (3/20) is lifted as of 3/27, not as of 3/28."""
+    s = searcher.settings
+    assert (s.recency_days, s.recency_boost) == (7, 0.01)
+
+    def budget_score(as_of: str) -> float:
+        hits = searcher.search("council budget", k=6, filters=Filters(as_of=as_of))
+        return next(h.score for h in hits if h.document.doc_id == "budget")
+
+    assert budget_score("2024-03-27") - budget_score("2024-03-28") == pytest.approx(0.01)
+    assert budget_score("2024-03-28") == pytest.approx(budget_score("2030-01-01"))
+
+
+def test_bm25_counts_twice_the_dense_ranking(searcher: HybridSearcher) -> None:
+    """Fusion weights (chosen by cross-validation): a first place in BM25 is worth twice a
+    first place in the dense ranking."""
+    (hit,) = searcher.search("xylophagous", k=1)
+    s = searcher.settings
+    assert s.lexical_weight == 2 * s.dense_weight
+    expected = s.lexical_weight / (s.rrf_k + hit.ranks["lexical"])
+    if "dense" in hit.ranks:
+        expected += s.dense_weight / (s.rrf_k + hit.ranks["dense"])
+    assert hit.score == pytest.approx(expected)
