@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.frontends.cli import main
 from bot.app.wiring import App
+from bot.frontends.cli import main
 
 KEYS = {"answer", "abstained", "citations", "mode", "verification", "notice"}
 CITATION_KEYS = {"n", "doc_id", "title", "url", "source", "published", "quote", "start", "end"}

@@ -263,13 +263,16 @@ def test_cli_follow_once(
     monkeypatch.setattr(bot.frontends.cli, "open_store", lambda s: make_store(data_dir=s.data_dir))
     data = str(tmp_path / "cli-data")
     assert (
-        bot.frontends.cli.main(["--data-dir", data, "follow", news.url("/feed.xml"), "--once", "--json"])
+        bot.frontends.cli.main(
+            ["--data-dir", data, "follow", news.url("/feed.xml"), "--once", "--json"]
+        )
         == 0
     )
     out = json.loads(capsys.readouterr().out)
     assert out["feeds"] == {news.url("/feed.xml"): "1 new or changed entry"}
     assert len(out["ingest"]["added"]) == 1
-    assert bot.frontends.cli.main(["--data-dir", data, "follow", "--once"]) == 0  # the followed ones
+    # The followed ones:
+    assert bot.frontends.cli.main(["--data-dir", data, "follow", "--once"]) == 0
     # No validators from this server: the feed is fetched again, and nothing in it is new.
     assert f"{news.url('/feed.xml')}: 0 new or changed entries" in capsys.readouterr().out
 

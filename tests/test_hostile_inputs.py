@@ -25,8 +25,8 @@ from fakes.files import make_docx, make_pdf, scanned_pdf
 from fakes.news_server import STORIES, NewsServer, Route, article_html, rss
 from PIL import Image
 
-from bot.frontends.cli import main
 from bot.app.wiring import build_app
+from bot.frontends.cli import main
 from index.ingest.pipeline import Ingestor, IngestReport
 from index.readers.office import NO_TEXT_LAYER
 from index.search import HybridSearcher

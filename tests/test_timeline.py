@@ -15,8 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.app.cli import main
 from bot.app.wiring import App
+from bot.frontends.cli import main
 from bot.frontends.figures import FiguresUI
 from bot.frontends.server import ServerThread
 from bot.grounding.citations import verify

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from gradio_client import Client
 
-from bot.frontends.cli import _parser, cmd_serve
 from bot.app.settings import Settings
 from bot.app.wiring import App, build_app
+from bot.frontends.cli import _parser, cmd_serve
 from bot.frontends.library import Library, LibraryError, sanitize_filename
 from bot.frontends.server import ServerThread, prepare_app
 from bot.frontends.web import WebUI, chat_markdown, mode_note, sources_html

@@ -150,7 +150,7 @@ class EvalResult:
 
 
 def outcome(row: dict[str, Any]) -> str:
-    """"correct", "abstained" (on an answerable question) or "wrong" for one row."""
+    """One row's outcome: "correct", "abstained" (on an answerable question) or "wrong"."""
     if row["expect_abstain"]:
         return "correct" if row["abstained"] else "wrong"
     if row["abstained"]:
