@@ -9,9 +9,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.app.settings import Settings
     from bot.app.wiring import App, build_app
     from bot.chat.service import ChatService, RagChatService
+    from bot.config.settings import Settings
     from bot.types import Answer, Citation, Verification
 
 _WHERE = {
@@ -20,7 +20,7 @@ _WHERE = {
     "ChatService": "bot.chat.service",
     "Citation": "bot.types",
     "RagChatService": "bot.chat.service",
-    "Settings": "bot.app.settings",
+    "Settings": "bot.config.settings",
     "Verification": "bot.types",
     "build_app": "bot.app.wiring",
 }

@@ -18,13 +18,13 @@ from browser_gate import (
     pytest_runtest_makereport,
 )
 
-from bot.app.settings import Settings
 from bot.app.wiring import SAMPLE_REPORT, App, build_app, quiet_offline_env
+from bot.config.settings import Settings
 from index.storage.embeddings import LocalOnnxEmbedding
 from index.storage.store import Store
 
 quiet_offline_env()
-# The default data dir (the user's, bot/app/paths.py) is never touched by a test.
+# The default data dir (the user's, bot/config/paths.py) is never touched by a test.
 os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="reportbot-tests-xdg-")
 # The suite never talks to a real OpenAI: a developer's key must not leak into a test.
 os.environ.pop("OPENAI_API_KEY", None)

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 import bot.frontends.cli as cli
-from bot.app.paths import configured_data_dir, default_data_dir
-from bot.app.settings import Settings
 from bot.app.wiring import SAMPLE_REPORT
+from bot.config.paths import configured_data_dir, default_data_dir
+from bot.config.settings import Settings
 from index import report_extensions
 
 ROOT = Path(__file__).resolve().parents[1]

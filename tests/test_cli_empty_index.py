@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 import bot.frontends.cli as cli
-from bot.app.settings import Settings
 from bot.app.wiring import SAMPLE_REPORT
 from bot.app.wiring import build_app as real_build_app
+from bot.config.settings import Settings
 from bot.frontends.server import prepare_app
 from index.storage.store import Store
 

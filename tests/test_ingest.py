@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 from pydantic import PrivateAttr
 
-from bot.app.settings import Settings
 from bot.app.wiring import SAMPLE_REPORT
+from bot.config.settings import Settings
 from index import readers, sources
 from index.errors import IndexBusyError, IndexMismatchError
 from index.ingest.chunking import split_sentences

@@ -70,6 +70,40 @@ def test_no_import_cycles() -> None:
             visit(node)
 
 
+# bot's rooms by floor: a room imports only rooms on lower floors (docs/design.md).
+BOT_FLOORS = {
+    "bot.frontends": 6,
+    "bot.app": 5,
+    "bot.chat": 4,
+    "bot.answering": 3,
+    "bot.timeline": 3,
+    "bot.grounding": 2,
+    "bot.render": 2,
+    "bot.config": 1,
+    "bot.types": 1,
+}
+
+
+def _room(module: str) -> str:
+    return ".".join(module.split(".")[:2])
+
+
+def test_bot_rooms_import_only_rooms_below_them() -> None:
+    graph = _edges(_modules())
+    upward = [
+        f"{a} → {b}"
+        for a, targets in graph.items()
+        for b in targets
+        if _room(a) in BOT_FLOORS
+        and _room(b) in BOT_FLOORS
+        and _room(a) != _room(b)
+        and BOT_FLOORS[_room(b)] >= BOT_FLOORS[_room(a)]
+    ]
+    assert not upward, upward
+    rooms = {_room(m) for m in _modules() if m.startswith("bot.")}
+    assert rooms <= set(BOT_FLOORS), f"give the new room a floor: {rooms - set(BOT_FLOORS)}"
+
+
 def test_index_never_imports_bot() -> None:
     for path in (ROOT / "index").rglob("*.py"):
         for module, _ in _imports(path):

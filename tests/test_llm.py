@@ -15,8 +15,8 @@ import pytest
 
 from bot.answering.base import NOT_FOUND, AnswerRequest
 from bot.answering.llm import LLMAnswerer
-from bot.app.settings import Settings
 from bot.app.wiring import SAMPLE_REPORT, App, build_app, make_answerer
+from bot.config.settings import Settings
 from bot.types import Answer
 from index.search import Filters, Hits, HybridSearcher
 from index.storage.embeddings import LocalOnnxEmbedding

@@ -21,8 +21,8 @@ from bot.answering.language import (
     unit_coverage,
 )
 from bot.app.evaluate import evaluate, load_questions, outcome
-from bot.app.settings import Settings
 from bot.app.wiring import SAMPLE_REPORT, App, build_app
+from bot.config.settings import Settings
 from bot.render.markdown import render_markdown
 from bot.render.text import render_text
 from index.errors import IndexMismatchError

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from fakes.openai_server import FakeOpenAI
 
-from bot.app.settings import Settings
 from bot.app.wiring import SAMPLE_REPORT
+from bot.config.settings import Settings
 from index.errors import ConfigError, IndexMismatchError
 from index.ingest.pipeline import Ingestor
 from index.search import HybridSearcher

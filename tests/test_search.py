@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app.settings import Settings
+from bot.config.settings import Settings
 from index.errors import QueryError, ReportbotError
 from index.ingest.pipeline import Ingestor
 from index.search import Filters, HybridSearcher

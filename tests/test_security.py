@@ -47,8 +47,8 @@ from telegram.error import InvalidToken
 
 import index.sources.http as fetch
 from bot.answering.prompts import format_history, format_question, format_sources
-from bot.app.settings import Settings
 from bot.app.wiring import SAMPLE_REPORT, App
+from bot.config.settings import Settings
 from bot.frontends import api as api_module
 from bot.frontends import chat_common
 from bot.frontends import server as server_module

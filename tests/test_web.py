@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from gradio_client import Client
 
-from bot.app.settings import Settings
 from bot.app.wiring import App, build_app
+from bot.config.settings import Settings
 from bot.frontends.cli import _parser, cmd_serve
 from bot.frontends.library import Library, LibraryError, sanitize_filename
 from bot.frontends.server import ServerThread, prepare_app

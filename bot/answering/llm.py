@@ -38,7 +38,7 @@ from index import Hit, split_sentences
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
 
-    from bot.app.settings import Settings
+    from bot.config.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from bot.answering.base import Answerer
 from bot.answering.extractive import ExtractiveAnswerer
-from bot.app.settings import Settings
 from bot.chat.conversations import MemoryConversations, SqliteConversations
 from bot.chat.service import RagChatService
+from bot.config.settings import Settings
 from index import HybridSearcher, Ingestor, Store, make_embedding
 
 SAMPLE_REPORT = Path(__file__).resolve().parents[1] / "assets" / "sample-report.txt"

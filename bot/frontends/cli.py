@@ -14,11 +14,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.app.paths import configured_data_dir
+from bot.config.paths import configured_data_dir
 
 if TYPE_CHECKING:
-    from bot.app.settings import Settings
     from bot.app.wiring import App
+    from bot.config.settings import Settings
     from index import Filters, Store
 
 log = logging.getLogger("reportbot")
@@ -671,7 +671,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json and args.command not in JSON_COMMANDS:
         parser.error(f"--json: `{args.command}` has no JSON output")
     _configure_logging(args.verbose)
-    from bot.app.settings import Settings
+    from bot.config.settings import Settings
     from index import ConfigError, ReportbotError
 
     try:

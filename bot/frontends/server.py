@@ -11,8 +11,8 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from bot.app.settings import Settings
 from bot.app.wiring import App, build_app, quiet_offline_env
+from bot.config.settings import Settings
 
 log = logging.getLogger("reportbot.server")
 

@@ -15,8 +15,8 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry import default_retry_handlers
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.app.settings import Settings
 from bot.chat.service import ChatService, QuestionTooLong
+from bot.config.settings import Settings
 from bot.frontends.chat_common import (
     APOLOGY,
     EMPTY_QUESTION,

@@ -30,8 +30,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.app.settings import Settings
 from bot.chat.service import ChatService, QuestionTooLong
+from bot.config.settings import Settings
 from bot.frontends.chat_common import (
     APOLOGY,
     EMPTY_QUESTION,

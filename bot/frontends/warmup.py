@@ -17,8 +17,8 @@ from pathlib import Path
 
 def warm_up(data_dir: Path) -> None:
     import bot.frontends.cli  # noqa: F401  (the command itself, and its --help)
-    from bot.app.settings import Settings
     from bot.app.wiring import SAMPLE_REPORT, build_app
+    from bot.config.settings import Settings
     from index import Filters
 
     # Offline and local whatever the environment says: this only has to run the code paths.

@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from common import load_questions
 
 from bot.app.evaluate import EvalResult, evaluate
-from bot.app.settings import Settings
 from bot.app.wiring import build_app
+from bot.config.settings import Settings
 
 
 def main() -> None:

@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from pydantic import SecretStr
 
-from bot.app.settings import Settings
 from bot.app.wiring import SAMPLE_REPORT, build_app, quiet_offline_env
+from bot.config.settings import Settings
 from bot.frontends.chat_common import APOLOGY, RATE_LIMITED
 from bot.frontends.telegram import TelegramBot
 from index.storage.embeddings import LocalOnnxEmbedding

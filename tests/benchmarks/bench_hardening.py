@@ -30,7 +30,7 @@ from tests.benchmarks.common import percentiles  # noqa: E402
 
 
 def _app(data_dir: Path, **overrides: object):  # type: ignore[no-untyped-def]
-    from bot.app.settings import Settings
+    from bot.config.settings import Settings
     from bot.frontends.server import prepare_app
 
     return prepare_app(Settings(_env_file=None, data_dir=data_dir, **overrides))  # type: ignore[arg-type]
@@ -97,7 +97,7 @@ def memory(n: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         port = _free_port()
         code = (
-            "import sys; from pathlib import Path; from bot.app.settings import Settings; "
+            "import sys; from pathlib import Path; from bot.config.settings import Settings; "
             "from bot.frontends.server import serve; "
             f"serve(Settings(_env_file=None, data_dir=Path({str(Path(tmp) / 'data')!r}), "
             f"port={port}))"

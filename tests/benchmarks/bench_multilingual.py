@@ -23,8 +23,8 @@ from common import build_corpus, load_questions, percentiles, rank_metrics
 
 from bot.app.evaluate import evaluate
 from bot.app.evaluate import load_questions as load_eval
-from bot.app.settings import Settings
 from bot.app.wiring import SAMPLE_REPORT, build_app
+from bot.config.settings import Settings
 from index.search import Filters
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "multilingual"

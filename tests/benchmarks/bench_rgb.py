@@ -20,8 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bot.app.evaluate import contains_gold
-from bot.app.settings import Settings
 from bot.app.wiring import build_app
+from bot.config.settings import Settings
 from index.search import Filters
 
 KINDS = (("positive", "true"), ("positive_wrong", "counterfactual"), ("negative", "irrelevant"))

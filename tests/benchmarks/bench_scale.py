@@ -39,8 +39,8 @@ import numpy as np
 from common import build_corpus, load_questions
 
 from bot.app.evaluate import evaluate
-from bot.app.settings import Settings
 from bot.app.wiring import build_app, quiet_offline_env
+from bot.config.settings import Settings
 from index.ingest.pipeline import Ingestor
 from index.storage.embeddings import LocalOnnxEmbedding
 from index.storage.store import Store

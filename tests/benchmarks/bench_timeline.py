@@ -41,8 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from llama_index.core.base.embeddings.base import BaseEmbedding  # noqa: E402
 
-from bot.app.settings import Settings  # noqa: E402
 from bot.app.wiring import build_app, quiet_offline_env  # noqa: E402
+from bot.config.settings import Settings  # noqa: E402
 from bot.timeline.build import TimelineBuilder  # noqa: E402
 from index import HybridSearcher, Store  # noqa: E402
 

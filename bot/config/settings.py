@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
 
-from bot.app.paths import default_data_dir
+from bot.config.paths import default_data_dir
 from index import IndexSettings
 
 

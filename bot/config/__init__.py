@@ -1,0 +1,1 @@
+"""Configuration every room reads: the settings (env and .env) and where the index lives."""
