@@ -78,7 +78,7 @@ def test_ingest_help_names_every_kind_of_input() -> None:
 def test_help_documents_the_exit_codes_and_the_data_dir() -> None:
     text = _help()
     codes = dict(re.findall(r"^  (\d+)\s+(\S.*)$", text, flags=re.M))
-    assert set(codes) == {"0", "1", "2", "3", "130"}, text
+    assert set(codes) == {"0", "1", "2", "3", "130", "141"}, text
     assert codes["3"].startswith("partly done") and codes["2"].startswith("usage")
     assert f"data directory: {configured_data_dir(ROOT / '.env')[0]}" in text
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -110,6 +110,24 @@ def test_exit_codes(
         assert exc.value.code == cli.EXIT_USAGE == 2, argv
     assert cli.main([*data, "ask"]) == 2  # no question
     assert "give a question" in capsys.readouterr().err
+
+
+def test_output_closed_early_ends_quietly_with_141(
+    tmp_path: Path, cli_reuses_model: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`reportbot list | head`: the reader is gone before anything is written; no traceback."""
+    data = ["--data-dir", str(tmp_path / "data")]
+    assert cli.main([*data, "ingest", str(SAMPLE_REPORT), "-q"]) == 0
+    capsys.readouterr()
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # every write to write_end now fails with EPIPE
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.frontends.cli", *data, "list"],
+        stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120, cwd=ROOT,
+    )  # fmt: skip
+    os.close(write_end)
+    assert done.returncode == cli.EXIT_PIPE_CLOSED == 141
+    assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr
 
 
 def test_the_default_data_dir_does_not_depend_on_the_folder(

@@ -9,12 +9,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.config.paths import configured_data_dir
+from bot.render.text import plural
 
 if TYPE_CHECKING:
     from bot.app.wiring import App
@@ -28,19 +30,16 @@ EXIT_OK = 0  # done
 EXIT_FAILED = 1  # nothing done: every input failed, or the index holds no reports
 EXIT_USAGE = 2  # bad arguments or settings, or an index that cannot be opened
 EXIT_PARTIAL = 3  # some inputs failed, the others landed (ingest, remove, follow, --batch)
+EXIT_PIPE_CLOSED = 141  # what a shell reports for a program its pipe's reader left (SIGPIPE)
 EXIT_CODES = """\
 exit codes:
   0    done
   1    nothing done: every input failed, or the index holds no reports
   2    usage or set-up error: bad arguments or settings, an index that cannot be opened
   3    partly done: some inputs failed, the others landed
-  130  interrupted"""
+  130  interrupted
+  141  the output was closed early (piped into `head`, say)"""
 JSON_COMMANDS = {"ingest", "list", "remove", "search", "ask", "eval", "follow", "timeline"}
-
-
-def plural(n: int, noun: str, nouns: str | None = None) -> str:
-    """A counted noun: "1 report", "2 reports"."""
-    return f"{n} {noun if n == 1 else nouns or noun + 's'}"
 
 
 def open_store(settings: Settings) -> Store:
@@ -686,6 +685,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader of our output left (`| head`): stop without a trace
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
+        return EXIT_PIPE_CLOSED
 
 
 if __name__ == "__main__":

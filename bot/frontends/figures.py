@@ -8,7 +8,6 @@ outcome says in words what is (or is not) charted: an empty chart never stands a
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 from typing import Any
@@ -17,6 +16,8 @@ import gradio as gr
 import pandas as pd
 
 from bot.app.wiring import App
+from bot.render.html import escape as _esc
+from bot.render.text import plural
 from bot.timeline.build import Timeline, TimelineBuilder, claim_terms, is_change_question
 from bot.timeline.render import chart_rows, day_label, figure, outlet, uncharted
 from index import ReportbotError
@@ -27,12 +28,6 @@ TOOLTIP = ["series", "figure", "outlet", "dated", "quote"]
 _QUOTE_CHARS = 180
 _DIFFERENT = re.compile(r"(?i)the reports give different figures")
 NO_POINTS = '<div class="rb-empty">Each charted figure is listed here with its quote.</div>'
-
-
-def _esc(text: object) -> str:
-    return (
-        html.escape(str(text)).replace("$", "&#36;").replace("{", "&#123;").replace("}", "&#125;")
-    )
 
 
 def frame(timeline: Timeline) -> pd.DataFrame:
@@ -62,7 +57,8 @@ def note(timeline: Timeline) -> str:
     shown = timeline.series[:4]
     charted = sum(p.date is not None for s in shown for p in s.points)
     parts = [
-        f"**{len(shown)} series** from {timeline.reports} report(s) for “{_esc(timeline.claim)}”: "
+        f"**{len(shown)} series** from {plural(timeline.reports, 'report')} "
+        f"for “{_esc(timeline.claim)}”: "
         + "; ".join(f"{_esc(s.label)} ({len(s.points)})" for s in shown)
         + ". Hover a point for its quote; each is listed below with its source."
     ]
@@ -72,7 +68,7 @@ def note(timeline: Timeline) -> str:
     left = uncharted(timeline)
     if left and charted:
         parts.append(
-            f"_{left} figure(s) with no report date (dated only by the day reportbot "
+            f"_{plural(left, 'figure')} with no report date (dated only by the day reportbot "
             "ingested them, or not at all) are listed below but not charted._"
         )
     elif timeline.message:

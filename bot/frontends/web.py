@@ -16,6 +16,7 @@ from bot.frontends.library import Library, LibraryError, supported_types
 from bot.render.html import sources_html
 from bot.render.markdown import chat_markdown
 from bot.render.markdown import escape as _md  # text shown literally in the chat's Markdown
+from bot.render.text import plural
 from bot.types import Answer
 from index import IngestReport, ReportbotError
 
@@ -186,7 +187,8 @@ class WebUI:
             status = _report_summary(report)
             if report.failed:
                 gr.Warning(
-                    f"{len(report.failed)} report(s) could not be added; see the library tab."
+                    f"{plural(len(report.failed), 'report')} could not be added; "
+                    "see the library tab."
                 )
             else:
                 gr.Info(status)

@@ -8,6 +8,11 @@ MAX_QUOTE_CHARS = 1000  # a chat footnote repeats its quote; a whole-page "sente
 MAX_LINK_TEXT = 200
 
 
+def plural(n: int, noun: str, nouns: str | None = None) -> str:
+    """A counted noun: "1 report", "2 reports"."""
+    return f"{n} {noun if n == 1 else nouns or noun + 's'}"
+
+
 def one_line(text: str) -> str:
     """``text`` with every run of whitespace (newlines too) as one space: for fields such as a
     title or an outlet name, which must not break the line (or the list item) they sit in."""

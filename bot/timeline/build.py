@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from bot.grounding.citations import CitationBuilder
+from bot.render.text import plural
 from bot.timeline.dates import MONTHS, parse_day
 from bot.timeline.mentions import Mention, read_mentions, stem
 from bot.types import Citation
@@ -269,8 +270,9 @@ class TimelineBuilder:
             message = (f"The {len(docs)} matching reports give no figure for “{claim}”. Try "
                        "naming what is counted, e.g. “foreigners deported”.")  # fmt: skip
         elif undated:
-            message = (f"{undated} figure(s) have no readable date (neither stated nor a report "
-                       "date): they are listed but not charted.")  # fmt: skip
+            have = "has" if undated == 1 else "have"
+            message = (f"{plural(undated, 'figure')} {have} no readable date (neither stated "
+                       "nor a report date): they are listed but not charted.")  # fmt: skip
         return Timeline(claim, relevant, len(docs), filters, message, undated)
 
     def _points(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.render.text import plural
 from bot.timeline.build import Point, Series, Timeline
 
 MAX_COMPACT = 6  # points in an answer's dated list (the first and the latest always shown)
@@ -69,7 +70,7 @@ def table(timeline: Timeline, width: int = 100) -> str:
     """Plain text: per series a heading and rows date · value · qualifier · outlet · quote."""
     if not timeline.series:
         return timeline.message or f"No figures found for “{timeline.claim}”."
-    out = [f"Figures for “{timeline.claim}” across {timeline.reports} report(s):"]
+    out = [f"Figures for “{timeline.claim}” across {plural(timeline.reports, 'report')}:"]
     for s in timeline.series:
         out += ["", f"## {s.label} ({len(s.points)} point{'s' * (len(s.points) != 1)})"]
         out.append(f"{'date':<13} {'value':>11}  {'qualifier':<13} {'dated by':<11} outlet")
