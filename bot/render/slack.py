@@ -11,13 +11,9 @@ import re
 
 from bot.render.text import (
     MAX_LINK_TEXT,
-    MAX_QUOTE_CHARS,
-    also_in,
-    meta_parts,
+    chat_footnote,
     one_line,
     short,
-    source_line,
-    title,
     web_url,
 )
 from bot.types import Citation
@@ -51,9 +47,4 @@ def italic(text: str) -> str:
 
 def footnote(c: Citation) -> str:
     """[n] “quote” — <url|Title>, Outlet, date."""
-    if web_url(c.url):
-        meta = ", ".join(meta_parts(c)) + also_in(c)
-        where = link(c.url, title(c)) + (f", {escape(meta)}" if meta else "")
-    else:
-        where = escape(source_line(c))
-    return f"[{c.n}] “{escape(short(c.quote, MAX_QUOTE_CHARS))}” — {where}"
+    return chat_footnote(c, escape, link)

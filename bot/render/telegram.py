@@ -12,14 +12,10 @@ from collections.abc import Sequence
 
 from bot.render.text import (
     MAX_LINK_TEXT,
-    MAX_QUOTE_CHARS,
-    also_in,
+    chat_footnote,
     lead,
-    meta_parts,
     one_line,
     short,
-    source_line,
-    title,
     web_url,
 )
 from bot.types import Answer, Citation
@@ -43,12 +39,7 @@ def link(url: str | None, text: str) -> str:
 
 def footnote(c: Citation) -> str:
     """[n] “quote” — <a href=url>Title</a>, Outlet, date (everything from the report escaped)."""
-    if web_url(c.url):
-        meta = ", ".join(meta_parts(c)) + also_in(c)
-        where = link(c.url, title(c)) + (f", {escape(meta)}" if meta else "")
-    else:
-        where = escape(source_line(c))
-    return f"[{c.n}] “{escape(short(c.quote, MAX_QUOTE_CHARS))}” — {where}"
+    return chat_footnote(c, escape, link)
 
 
 def render_html(answer: Answer) -> str:

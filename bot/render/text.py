@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.types import Answer, Citation
 
 MAX_QUOTE_CHARS = 1000  # a chat footnote repeats its quote; a whole-page "sentence" is cut short
@@ -93,3 +95,16 @@ def render_text(answer: Answer) -> str:
         lines.append("")
         lines.extend(f"[{c.n}] “{c.quote}” — {source_line(c)}" for c in answer.citations)
     return "\n".join(lines)
+
+
+def chat_footnote(
+    c: Citation, escape: Callable[[str], str], link: Callable[[str | None, str], str]
+) -> str:
+    """[n] “quote” — linked title, outlet, date: the footnote of every chat output, in that
+    output's own escaping and link syntax (everything from the report escaped)."""
+    if web_url(c.url):
+        meta = ", ".join(meta_parts(c)) + also_in(c)
+        where = link(c.url, title(c)) + (f", {escape(meta)}" if meta else "")
+    else:
+        where = escape(source_line(c))
+    return f"[{c.n}] “{escape(short(c.quote, MAX_QUOTE_CHARS))}” — {where}"
