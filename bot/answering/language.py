@@ -34,7 +34,7 @@ from bot.answering.base import NOT_FOUND, Answerer, AnswerRequest
 from bot.answering.question import AType, Question, answer_type, stems
 from bot.answering.spans import LABELS_FOR, TypedSpan, typed_spans
 from bot.grounding.citations import CitationBuilder, renumber, verify
-from bot.grounding.figures import find_figures
+from bot.grounding.figures import MONTH_NAMES, find_figures
 from bot.types import Answer, ShortAnswer
 from index import Hit, split_sentences
 
@@ -184,9 +184,7 @@ def spans_of(text: str) -> list[TypedSpan]:
 
 # -- language-free anchors: figures and dates a question shares with a sentence -------------
 
-_MONTH_NAMES = ["january", "february", "march", "april", "may", "june", "july", "august",
-                "september", "october", "november", "december"]  # fmt: skip
-_MONTHS = {m: i for i, m in enumerate(_MONTH_NAMES, start=1)}
+_MONTHS = {m: i for i, m in enumerate(MONTH_NAMES, start=1)}
 _EN_DATE = re.compile(r"(?i)\b(" + "|".join(_MONTHS) + r")\s+(\d{1,2})\b|\b(\d{1,2})\s+("
                       + "|".join(_MONTHS) + r")\b")  # fmt: skip
 _KO_DATE = re.compile(r"(\d{1,2})월\s*(\d{1,2})일")

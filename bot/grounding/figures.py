@@ -46,25 +46,16 @@ _FIGURE = re.compile(
     | \b(?P<dozen>a\ dozen)\b
     """
 )
-_MONTHS = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-]
-_MONTH = rf"(?:{'|'.join(_MONTHS)}|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?"
+# Month names, for every reader of dates in bot/ (figures, timelines, cross-language anchors).
+MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august",
+               "september", "october", "november", "december")  # fmt: skip
+_FULL_MONTH = "|".join(MONTH_NAMES)
+_TITLE_MONTH = "|".join(m.title() for m in MONTH_NAMES)
+_MONTH = rf"(?:{_FULL_MONTH}|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?"
 _DATE = re.compile(
     rf"(?i)\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+(?:1[89]|20)\d{{2}}\b)?"
-    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{'|'.join(_MONTHS)})\b(?:,?\s+(?:1[89]|20)\d{{2}}\b)?"
-    rf"|(?-i:\b(?:{'|'.join(m.title() for m in _MONTHS)})\b)(?:\s+(?:of\s+)?(?:1[89]|20)\d{{2}}\b)?"
+    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_FULL_MONTH})\b(?:,?\s+(?:1[89]|20)\d{{2}}\b)?"
+    rf"|(?-i:\b(?:{_TITLE_MONTH})\b)(?:\s+(?:of\s+)?(?:1[89]|20)\d{{2}}\b)?"
     r"|\b(?:the\s+)?(?:1[89]|20)\d{2}s?\b"
     r"|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tonight)\b"
     r"|\b\d{4}-\d{2}-\d{2}\b"

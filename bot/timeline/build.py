@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from bot.grounding.citations import CitationBuilder
+from bot.grounding.figures import MONTH_NAMES
 from bot.render.text import plural
 from bot.timeline.dates import MONTHS, parse_day
 from bot.timeline.mentions import Mention, read_mentions, stem
@@ -207,9 +208,7 @@ def claim_terms(claim: str) -> tuple[set[str], list[str]]:
 
 
 def _month_words() -> set[str]:
-    full = ["january", "february", "march", "april", "may", "june", "july", "august",
-            "september", "october", "november", "december"]  # fmt: skip
-    return set(full) | {m[:3] for m in full} | {"sept"}
+    return set(MONTH_NAMES) | {m[:3] for m in MONTH_NAMES} | {"sept"}
 
 
 def is_change_question(text: str) -> bool:
@@ -375,18 +374,7 @@ _GENERIC_NAMES = frozenset(
         "friday",
         "saturday",
         "sunday",
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
+        *MONTH_NAMES,
     ]
 )
 _NAME = re.compile(r"(?<![.!?\n]\s)(?<!^)\b[A-Z][a-z]{2,}\b")
