@@ -26,6 +26,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bot.frontends.throttle import send_error
+
 if TYPE_CHECKING:
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -97,22 +99,8 @@ def _plain(status: int, text: str) -> bytes:
 
 
 def _busy_app(limit: int) -> Any:
-    body = json.dumps({"error": {"message": BUSY.format(n=limit), "type": "server_busy"}})
-
     async def busy(scope: Any, receive: Any, send: Any) -> None:
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 503,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"retry-after", b"5"),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body.encode()})
+        await send_error(send, 503, BUSY.format(n=limit), "server_busy", 5, close=True)
 
     return busy
 

@@ -110,18 +110,20 @@ class AuthThrottle:
 
 
 async def _too_many(send: Send, seconds: int) -> None:
-    body = json.dumps(
-        {"error": {"message": THROTTLED.format(s=seconds), "type": "rate_limited"}}
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 429,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"retry-after", str(seconds).encode()),
-            ],
-        }
-    )
+    await send_error(send, 429, THROTTLED.format(s=seconds), "rate_limited", seconds)
+
+
+async def send_error(
+    send: Send, status: int, message: str, kind: str, retry_after: int, close: bool = False
+) -> None:
+    """A JSON error in the API's shape, straight over ASGI, with Retry-After."""
+    body = json.dumps({"error": {"message": message, "type": kind}}).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"retry-after", str(retry_after).encode()),
+    ]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
