@@ -31,8 +31,9 @@ from typing import Any, Protocol
 import numpy as np
 
 from bot.answering.base import NOT_FOUND, Answerer, AnswerRequest
+from bot.answering.concepts import EVENTS, MEASURES, concepts_in
 from bot.answering.question import AType, Question, answer_type, stems
-from bot.answering.spans import LABELS_FOR, TypedSpan, typed_spans
+from bot.answering.spans import LABELS_FOR, TypedSpan, entity_spans, typed_spans
 from bot.grounding.citations import CitationBuilder, renumber, verify
 from bot.grounding.figures import MONTH_NAMES, find_figures
 from bot.types import Answer, ShortAnswer
@@ -64,10 +65,10 @@ def language_of(text: str) -> str | None:
 # -- Korean questions: what they ask for ------------------------------------------------------
 
 # Counters after 몇 ("몇 명", "몇 개국") and the English noun they count.
-_KO_COUNTERS = {
+_KO_COUNTERS: dict[str, str | None] = {
     "개국": "countries", "명": "people", "건": "cases", "곳": "places", "개": "items",
     "발": "rounds", "회": "times", "번": "times", "차례": "times", "가지": "kinds",
-    "대": "vehicles", "척": "ships", "마리": "animals", "가구": "households", "편": "flights",
+    "대": "vehicles", "척": "ships", "마리": "animals", "가구": "households", "편": None,
     "배": "times",
 }  # fmt: skip
 _KO_COUNTER_RX = "|".join(sorted(_KO_COUNTERS, key=len, reverse=True))
@@ -141,10 +142,20 @@ def answer_type_of(ask: str) -> tuple[AType, str | None]:
     if language_of(ask) == "ko":
         return korean_answer_type(ask)
     atype, head = answer_type(ask)
+    if re.search(r"(?i)\bby how much\b", ask):
+        return "general", None  # a change: a percentage or an amount, the quote tells
     if atype == "general" and re.search(r"(?i)\b(what|which) (level|rate)\b|\bat what\b.*\brate\b",
                                         ask):  # fmt: skip
         return "percent", None  # "At what level did the bank hold its rate?"
+    if atype == "general" and _MONEY_NOUN.search(ask):
+        return "money", None  # "What operating profit did it report?"
     return atype, head
+
+
+_MONEY_NOUN = re.compile(
+    r"(?i)\b(?:what|which|how much)\b(?:\s+[\w'-]+){0,3}?\s+(?:profits?|revenues?|sales|income|"
+    r"dividends?|losses|loss|budget|fine|salary|wages?|payment|fees?|fares?|bonus|price|cost)\b"
+)
 
 
 # -- Korean spans: figures, dates, names (regex; no Korean model ships its weights small) ----
@@ -156,11 +167,18 @@ _KO_SPANS: list[tuple[str, re.Pattern[str]]] = [
     ("COUNT", re.compile(rf"\d[\d,]*(?:\.\d+)?\s*(?:만|천|억)?\s*(?:{_KO_COUNTER_RX})"
                          r"|\d[\d,]*(?:\.\d+)?\s*(?:만|천|억)\b")),
     ("PERSON", re.compile(r"[가-힣]{3}(?=\s+(?:[가-힣0-9]+\s+){0,2}[가-힣0-9]*(?:장관|차관|총재|"
-                          r"대표|의원|대통령|총리|회장|시장|청장|지사|위원장|대변인|교수))")),
+                          r"대표|의원|대통령|총리|회장|부회장|사장|부사장|전무|상무|이사|본부장|부장|국장|원장|총장|"
+                          r"의장|대사|감독|판사|검사|기자|시장|청장|지사|위원장|대변인|교수))")),
     ("ORG", re.compile(r"[가-힣]*(?:위원회|외교부|[가-힣]부|[가-힣]청|은행|공사|공단|협회|재단|"
-                       r"센터|대학교|그룹|일보|신문|방송|통신)(?=[은는이가을를의에와과도로]|\s|$)")),
+                       r"센터|대학교|그룹|일보|신문|방송|통신|본부)"
+                       r"(?=[은는이가을를의에와과도로(]|\s|$)")),
     ("GPE", re.compile(r"[가-힣]+(?:해수욕장|공항|광장|공원|[가-힣]시|[가-힣]도|[가-힣]군|섬)"
                        r"(?=[은는이가을를의에와과도로]|\s|$|에서)")),
+    # "경남 거제", "부산 사하구": a province or metropolitan city, then the place in it.
+    ("GPE", re.compile(r"(?:(?<=경남 )|(?<=경북 )|(?<=전남 )|(?<=전북 )|(?<=충남 )|(?<=충북 )|"
+                       r"(?<=강원 )|(?<=경기 )|(?<=제주 )|(?<=서울 )|(?<=부산 )|(?<=대구 )|"
+                       r"(?<=인천 )|(?<=광주 )|(?<=대전 )|(?<=울산 ))[가-힣]{2,4}?"
+                       r"(?=[은는이가을를의에와과도]|\s|$|에서)")),
 ]  # fmt: skip
 
 
@@ -266,6 +284,8 @@ ANCHOR_WEIGHT = 0.75  # per shared date or figure
 HEADLINE_PENALTY = 0.75
 TYPE_BONUS = 0.3  # it names something of the asked type (not only "it was not disclosed")
 HEAD_BONUS = 1.0  # a count of what the question counts ("20 countries" for "몇 개국")
+CONCEPT_WEIGHT = 1.0  # per concept of the question (bot/answering/concepts.py) it speaks of
+CONCEPT_SIMILARITY = 0.01  # … and each such concept lowers its similarity floor this much
 _NOT_DISCLOSED = re.compile(
     r"(?i)\b(did not|didn't|declined to|refused to) (disclose|reveal|say|specify|release)|"
     r"\bnot (been )?(disclosed|revealed|released|made public)\b|\bundisclosed\b|"
@@ -354,8 +374,9 @@ def _is_headline(text: str) -> bool:
 class CrossLanguageReader:
     """Reads retrieved sentences of any language for a question of any language."""
 
-    def __init__(self, embedder: Embedder, cache_size: int = 20_000) -> None:
+    def __init__(self, embedder: Embedder, cache_size: int = 20_000, ner: bool = False) -> None:
         self.embedder = embedder
+        self.ner = ner  # English names from spaCy's recogniser for name questions, else regex
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._probe_vectors: np.ndarray | None = None
@@ -404,7 +425,15 @@ class CrossLanguageReader:
             sents[i].raw = max(sents[i].raw, float(sim))
         units = content_units(question)
         q_anchors = anchors(question)
+        q_concepts = concepts_in(question)
+        q_events = q_concepts & EVENTS
+        q_measures = q_concepts & MEASURES
         labels = LABELS_FOR.get(atype, {})
+        if qlang == "ko" and atype == "place":  # "추산한 곳은 어디": 어디 asks for a body too
+            labels = {**labels, **{k: v for k, v in LABELS_FOR["org"].items() if k not in labels}}
+        names: dict[str, list[TypedSpan]] = {}
+        if self.ner and labels and atype not in ("count", "money", "percent", "date"):
+            names = entity_spans(s.text for s in sents if s.language == "en")
         everything = np.array([s.similarity for s in sents])
         kept: list[Sentence] = []
         for lang in {s.language for s in sents}:
@@ -414,7 +443,8 @@ class CrossLanguageReader:
             for s in group:
                 standout = (s.similarity - mean) / spread
                 shared = len(q_anchors & anchors(s.text))
-                s.spans = [sp for sp in spans_of(s.text) if labels.get(sp.label)]
+                found = typed_spans(s.text, names[s.text]) if s.text in names else spans_of(s.text)
+                s.spans = [sp for sp in found if labels.get(sp.label)]
                 fits = [sp for sp in s.spans if head_matches(head, s.text, sp)]
                 # A count must count what was asked about; a name need not say "committee".
                 s.spans = fits or [sp for sp in s.spans if sp.label not in ("COUNT",)
@@ -427,11 +457,22 @@ class CrossLanguageReader:
                     # language that says something else must not win.
                     if unit_coverage(units, s.text) < SAME_LANGUAGE_COVERAGE:
                         continue
-                elif (s.raw < MIN_SIMILARITY
-                      or standout + shared + (1.0 if fits and head != "people" else 0.0)
-                      < MIN_STANDOUT):  # fmt: skip
-                    continue
-                s.score = (standout + ANCHOR_WEIGHT * shared
+                    spoken = q_concepts
+                else:
+                    # Another language: it must name what happened (a question about deaths
+                    # is not answered by a sentence about videos that is close in the space)
+                    # and what a figure measures (net profit is not operating profit), and be
+                    # close to the question, or name what it is about.
+                    spoken = q_concepts & concepts_in(s.text)
+                    if (q_events and not q_events & spoken) or (
+                        q_measures and not q_measures & spoken
+                    ):
+                        continue
+                    if (s.raw + CONCEPT_SIMILARITY * len(spoken) < MIN_SIMILARITY
+                            or standout + shared + (1.0 if fits and head != "people" else 0.0)
+                            < MIN_STANDOUT):  # fmt: skip
+                        continue
+                s.score = (standout + ANCHOR_WEIGHT * shared + CONCEPT_WEIGHT * len(spoken)
                            + (HEAD_BONUS if fits and head != "people" else 0.0)
                            + (TYPE_BONUS if s.spans and atype != "general" else 0.0)
                            - (HEADLINE_PENALTY if _is_headline(s.text) else 0.0))  # fmt: skip
@@ -508,7 +549,8 @@ class LanguageAwareAnswerer:
     def __init__(self, inner: Answerer, embedder: Embedder | None) -> None:
         self.inner = inner
         self.mode = inner.mode
-        self.reader = CrossLanguageReader(embedder) if embedder is not None else None
+        ner = bool(getattr(inner, "ner", False))
+        self.reader = CrossLanguageReader(embedder, ner=ner) if embedder is not None else None
 
     def __getattr__(self, name: str) -> Any:  # condense and the like: the wrapped answerer's
         return getattr(self.inner, name)
