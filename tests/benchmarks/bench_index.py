@@ -1,16 +1,21 @@
 """Index benchmark over RealTimeQA: ingest throughput vs raw embedding, search quality, latency.
 
-  python tests/benchmarks/bench_index.py build  --shared ../shared --data-dir /tmp/rb-bench
+  python tests/benchmarks/bench_index.py build  --shared ../shared --data-dir /tmp/rb-bench \
+      [--seed-cache /tmp/rb-cv/vectors.sqlite ...]
   python tests/benchmarks/bench_index.py throughput --shared ../shared --docs 150
   python tests/benchmarks/bench_index.py search --shared ../shared --data-dir /tmp/rb-bench
 
 `build` is resumable: run it again after an interruption and it finishes the job.
+`--seed-cache` first copies vectors of the same model for the same texts (the embedding cache
+of another index, or `bench_cv.py embed`'s file: same keys) into the new index's embedding
+cache, so a text embedded once is not embedded again; everything else is the real ingest.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
 import tempfile
 import time
@@ -36,6 +41,23 @@ def open_store(data_dir: Path) -> Store:
 def cmd_build(args: argparse.Namespace) -> None:
     corpus = build_corpus(args.shared, args.data_dir / "corpus.jsonl")
     store = open_store(args.data_dir)
+    if args.seed_cache:
+        store.close()
+        db = sqlite3.connect(str(args.data_dir / "catalog.sqlite"))
+        for i, path in enumerate(args.seed_cache):
+            db.execute(f"ATTACH DATABASE ? AS seed{i}", (f"file:{path}?mode=ro",))
+            db.execute(
+                f"INSERT OR IGNORE INTO embed_cache SELECT key, vector FROM seed{i}.embed_cache"
+            )
+            db.commit()
+            db.execute(f"DETACH DATABASE seed{i}")
+        print(
+            json.dumps(
+                {"cached_vectors": db.execute("SELECT COUNT(*) FROM embed_cache").fetchone()[0]}
+            )
+        )
+        db.close()
+        store = open_store(args.data_dir)
     t = time.perf_counter()
     report = Ingestor(store).ingest([str(corpus)])
     dt = time.perf_counter() - t
@@ -117,6 +139,8 @@ def main() -> None:
     p.add_argument("--data-dir", type=Path, default=Path("/tmp/reportbot-bench"))
     p.add_argument("--cache", type=Path, default=Path("/tmp/reportbot-bench-cache"))
     p.add_argument("--docs", type=int, default=150)
+    p.add_argument("--seed-cache", type=Path, nargs="*", default=[],
+                   help="build: sqlite files with an embed_cache table to reuse")  # fmt: skip
     p.add_argument("--no-as-of", dest="as_of", action="store_false",
                    help="search as of today instead of each question's date")  # fmt: skip
     args = p.parse_args()
