@@ -10,6 +10,9 @@ another language than the question, every retrieved sentence is scored by
   sentences *of its own language* (the model rates any same-language sentence higher; without
   this a same-topic report in the question's language beats the report that answers);
 - figures and dates it shares with the question ("7월 27일" = "July 27");
+- the news concepts it shares with the question (``concepts.py``: "숨진" = "died"); in another
+  language it must name the question's event and measure (deaths, not videos; the base rate,
+  not the growth forecast);
 - for a sentence in the question's language, its words: it may only answer when it contains
   (nearly) every content word of the question (Hangul as character bigrams, so particles
   don't matter) — the guard against a same-topic report that says something else;
@@ -443,6 +446,7 @@ class CrossLanguageReader:
             for s in group:
                 standout = (s.similarity - mean) / spread
                 shared = len(q_anchors & anchors(s.text))
+                spoken = q_concepts & concepts_in(s.text)
                 found = typed_spans(s.text, names[s.text]) if s.text in names else spans_of(s.text)
                 s.spans = [sp for sp in found if labels.get(sp.label)]
                 fits = [sp for sp in s.spans if head_matches(head, s.text, sp)]
@@ -457,13 +461,11 @@ class CrossLanguageReader:
                     # language that says something else must not win.
                     if unit_coverage(units, s.text) < SAME_LANGUAGE_COVERAGE:
                         continue
-                    spoken = q_concepts
                 else:
                     # Another language: it must name what happened (a question about deaths
                     # is not answered by a sentence about videos that is close in the space)
                     # and what a figure measures (net profit is not operating profit), and be
                     # close to the question, or name what it is about.
-                    spoken = q_concepts & concepts_in(s.text)
                     if (q_events and not q_events & spoken) or (
                         q_measures and not q_measures & spoken
                     ):
