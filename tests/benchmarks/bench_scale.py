@@ -166,7 +166,7 @@ def main() -> None:
             result["open_s"] = round(time.perf_counter() - t, 1)
             stages: dict[str, float] = {}
             timed(store, "embed", stages, "embed (cache + stand-in)")
-            timed(store.vectors, "add", stages, "chroma")
+            timed(store.vectors, "replace_docs", stages, "chroma")
             timed(store.lexical, "add_and_delete", stages, "tantivy")
             timed(store.duplicates, "add", stages, "duplicate detection")
             t = time.perf_counter()
