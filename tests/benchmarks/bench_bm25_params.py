@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from common import date_folds, first_rank_metrics, objective
 
 DEPTH = 200  # chunks ranked per question
 K1S = [0.6, 0.9, 1.2, 1.5, 2.0]
@@ -69,29 +70,6 @@ def cmd_export(args: argparse.Namespace) -> None:
 
 
 # -- run (bm25s venv) ----------------------------------------------------------------------
-def date_folds(ids_dates: list[tuple[str, str]], k: int) -> list[int]:
-    """Fold of each question: sorted by (date, id) and dealt round robin (``bench_cv.py``'s
-    ``date_folds``, copied: ``run`` imports nothing from the project)."""
-    order = sorted(range(len(ids_dates)), key=lambda i: (ids_dates[i][1], ids_dates[i][0]))
-    fold = [0] * len(ids_dates)
-    for pos, i in enumerate(order):
-        fold[i] = pos % k
-    return fold
-
-
-def metrics(firsts: np.ndarray) -> dict[str, float]:
-    n = len(firsts) or 1
-    return {
-        "hit@1": float((firsts <= 1).sum() / n),
-        "hit@5": float((firsts <= 5).sum() / n),
-        "hit@10": float((firsts <= 10).sum() / n),
-        "mrr@10": float(np.where(firsts <= 10, 1.0 / firsts, 0).sum() / n),
-    }
-
-
-def objective(firsts: np.ndarray) -> float:
-    m = metrics(firsts)
-    return m["mrr@10"] + m["hit@5"]
 
 
 def rr(firsts: np.ndarray) -> np.ndarray:
@@ -200,10 +178,10 @@ def cmd_run(args: argparse.Namespace) -> None:
         del retriever
         row = {
             "setting": _name(s),
-            "dev as of": _r(metrics(firsts[s][("dev", True)])),
-            "dev no as_of": _r(metrics(firsts[s][("dev", False)])),
-            "generated as of": _r(metrics(firsts[s][("generated", True)])),
-            "generated no as_of": _r(metrics(firsts[s][("generated", False)])),
+            "dev as of": _r(first_rank_metrics(firsts[s][("dev", True)])),
+            "dev no as_of": _r(first_rank_metrics(firsts[s][("dev", False)])),
+            "generated as of": _r(first_rank_metrics(firsts[s][("generated", True)])),
+            "generated no as_of": _r(first_rank_metrics(firsts[s][("generated", False)])),
             "build_s": round(build_s, 1),
             "search_s": round(time.perf_counter() - t, 1),
         }
@@ -260,8 +238,8 @@ def cross_validate(
     for a, label in ((True, "as of"), (False, "no as_of")):
         d_rr = rr(held[a]) - rr(base[("dev", a)])
         out[f"held-out {label}"] = {
-            "chosen": _r(metrics(held[a]), keys),
-            "baseline": _r(metrics(base[("dev", a)]), keys),
+            "chosen": _r(first_rank_metrics(held[a]), keys),
+            "baseline": _r(first_rank_metrics(base[("dev", a)]), keys),
             "delta mrr@10": round(float(d_rr.mean()), 3),
             "mrr@10 delta 95% CI": bootstrap_ci(d_rr, args.seed),
             "questions better/worse": [int((d_rr > 0).sum()), int((d_rr < 0).sum())],
@@ -270,8 +248,8 @@ def cross_validate(
     for a, label in ((True, "as of"), (False, "no as_of")):
         d_rr = rr(firsts[final][("generated", a)]) - rr(base[("generated", a)])
         out[f"generated {label}"] = {
-            "chosen": _r(metrics(firsts[final][("generated", a)]), keys),
-            "baseline": _r(metrics(base[("generated", a)]), keys),
+            "chosen": _r(first_rank_metrics(firsts[final][("generated", a)]), keys),
+            "baseline": _r(first_rank_metrics(base[("generated", a)]), keys),
             "delta mrr@10": round(float(d_rr.mean()), 3),
             "mrr@10 delta 95% CI": bootstrap_ci(d_rr, args.seed),
         }

@@ -46,7 +46,8 @@ import tantivy
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from common import build_corpus, load_questions
+from common import build_corpus, date_folds, load_questions, objective
+from common import first_rank_metrics as metrics
 
 from index.ingest.chunking import chunk_document, split_sentences
 from index.readers.jsonl import read_jsonl
@@ -503,21 +504,6 @@ def per_question(
     return memo[key]
 
 
-def metrics(firsts: np.ndarray) -> dict[str, float]:
-    n = len(firsts) or 1
-    return {
-        "hit@1": float((firsts <= 1).sum() / n),
-        "hit@5": float((firsts <= 5).sum() / n),
-        "hit@10": float((firsts <= 10).sum() / n),
-        "mrr@10": float(np.where(firsts <= 10, 1.0 / firsts, 0).sum() / n),
-    }
-
-
-def objective(firsts: np.ndarray) -> float:
-    m = metrics(firsts)
-    return m["mrr@10"] + m["hit@5"]
-
-
 def ascend(space: dict[str, list], start: Config, evaluate: Any) -> Config:
     """Greedy coordinate ascent over ``space`` (two passes; ties keep the earlier value)."""
     best, best_score = start, evaluate(start)
@@ -795,16 +781,6 @@ def report(
         print(json.dumps(row), flush=True)
     if args.out:
         args.out.write_text(json.dumps(rows, indent=1))
-
-
-def date_folds(ids_dates: list[tuple[str, str]], k: int) -> list[int]:
-    """Fold of each question: sorted by (date, id) and dealt round robin, so every fold
-    spans the whole period."""
-    order = sorted(range(len(ids_dates)), key=lambda i: (ids_dates[i][1], ids_dates[i][0]))
-    fold = [0] * len(ids_dates)
-    for pos, i in enumerate(order):
-        fold[i] = pos % k
-    return fold
 
 
 def cmd_refusals(args: argparse.Namespace) -> None:

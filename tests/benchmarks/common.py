@@ -1,4 +1,7 @@
-"""Shared helpers for the benchmark scripts: the RealTimeQA corpus, questions and metrics."""
+"""Shared helpers for the benchmark scripts: the RealTimeQA corpus, questions and metrics.
+
+Standard library and numpy only: scripts that run outside the project's venv import it too.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ import json
 import statistics
 from pathlib import Path
 from urllib.parse import urlparse
+
+import numpy as np
 
 
 def build_corpus(shared: Path, out: Path) -> Path:
@@ -57,3 +62,31 @@ def percentiles(ms: list[float]) -> dict[str, float]:
         "p50_ms": statistics.median(ms),
         "p95_ms": ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))],
     }
+
+
+# -- cross-validation (bench_cv.py, bench_bm25_params.py) ---------------------------------------
+def date_folds(ids_dates: list[tuple[str, str]], k: int) -> list[int]:
+    """Fold of each question: sorted by (date, id) and dealt round robin, so every fold
+    spans the whole period."""
+    order = sorted(range(len(ids_dates)), key=lambda i: (ids_dates[i][1], ids_dates[i][0]))
+    fold = [0] * len(ids_dates)
+    for pos, i in enumerate(order):
+        fold[i] = pos % k
+    return fold
+
+
+def first_rank_metrics(firsts: np.ndarray) -> dict[str, float]:
+    """hit@1/5/10 and MRR@10 from each question's first gold rank (> 10: a miss)."""
+    n = len(firsts) or 1
+    return {
+        "hit@1": float((firsts <= 1).sum() / n),
+        "hit@5": float((firsts <= 5).sum() / n),
+        "hit@10": float((firsts <= 10).sum() / n),
+        "mrr@10": float(np.where(firsts <= 10, 1.0 / firsts, 0).sum() / n),
+    }
+
+
+def objective(firsts: np.ndarray) -> float:
+    """What cross-validation maximises: MRR@10 + hit@5."""
+    m = first_rank_metrics(firsts)
+    return m["mrr@10"] + m["hit@5"]
