@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import tantivy
 
-from bot.answering.concepts import EVENTS, MEASURES, concepts_in
+from bot.answering.concepts import EVENTS, MEASURES, concepts_in, spoken_of
 from bot.answering.extractive import ExtractiveAnswerer
 from bot.answering.language import (
     LanguageAwareAnswerer,
@@ -380,6 +380,24 @@ def test_concept_kinds() -> None:
     assert {"interest_rate", "net_profit", "operating_profit", "revenue"} <= MEASURES
     assert not EVENTS & MEASURES
     assert concepts_in("electronic devices") == frozenset()  # "elect…" is not an election
+
+
+def test_spoken_of_rules_out_a_sentence_without_the_event_or_measure() -> None:
+    died = concepts_in("How many Koreans died in Cambodia?")
+    assert spoken_of(died, "홍보 영상에 한국인 여성 2명이 등장했다.", "ko") is None
+    assert spoken_of(died, "한국인 2명이 숨졌다.", "ko") == {"death"}
+    rate = concepts_in("At what level did the Bank of Korea hold its base rate?")
+    assert spoken_of(rate, "한국은행은 올해 경제성장률 전망치를 0.9%로 유지했다.", "ko") is None
+    assert spoken_of(rate, "기준금리를 연 2.50%로 동결했다.", "ko") == {"hold", "interest_rate"}
+    assert spoken_of(frozenset(), "anything at all", "en") == frozenset()  # nothing asked
+
+
+def test_the_table_rules_nothing_out_in_a_language_it_has_no_words_for() -> None:
+    """A Chinese sentence holds none of the table's words: it is read by the embedding alone,
+    not refused because the lexicon cannot see "死亡" (died)."""
+    died = concepts_in("How many people died in the typhoon?")
+    assert spoken_of(died, "台风造成2人死亡。", "zh") == frozenset()
+    assert spoken_of(died, "台风造成2人死亡。", "ko") is None  # were it Korean: no "숨지"
 
 
 @pytest.mark.parametrize(

@@ -200,6 +200,20 @@ def _concepts(text: str) -> frozenset[str]:
 
 EVENTS = frozenset(c.name for c in CONCEPTS if c.kind == "event")
 MEASURES = frozenset(c.name for c in CONCEPTS if c.kind == "measure")
+LANGUAGES = frozenset({"en", "ko"})  # the languages the table has words for
 
 
-__all__ = ["CONCEPTS", "EVENTS", "MEASURES", "Concept", "concepts_in"]
+def spoken_of(asked: frozenset[str], text: str, language: str | None) -> frozenset[str] | None:
+    """The asked concepts ``text`` (in ``language``) speaks of, or None when it cannot answer:
+    it names none of the events asked about, or none of the measures. In a language outside
+    ``LANGUAGES`` the table knows no word, so it rules nothing out (and credits nothing)."""
+    if language not in LANGUAGES:
+        return frozenset()
+    spoken = asked & concepts_in(text)
+    for kind in (EVENTS, MEASURES):
+        if asked & kind and not spoken & kind:
+            return None
+    return spoken
+
+
+__all__ = ["CONCEPTS", "EVENTS", "LANGUAGES", "MEASURES", "Concept", "concepts_in", "spoken_of"]

@@ -34,7 +34,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from bot.answering.base import NOT_FOUND, Answerer, AnswerRequest
-from bot.answering.concepts import EVENTS, MEASURES, concepts_in
+from bot.answering.concepts import LANGUAGES, concepts_in, spoken_of
 from bot.answering.question import AType, Question, answer_type, stems
 from bot.answering.spans import LABELS_FOR, TypedSpan, entity_spans, typed_spans
 from bot.grounding.citations import CitationBuilder, renumber, verify
@@ -428,9 +428,8 @@ class CrossLanguageReader:
             sents[i].raw = max(sents[i].raw, float(sim))
         units = content_units(question)
         q_anchors = anchors(question)
-        q_concepts = concepts_in(question)
-        q_events = q_concepts & EVENTS
-        q_measures = q_concepts & MEASURES
+        # What the question asks about, when the concept table has words for its language.
+        q_concepts = concepts_in(question) if qlang in LANGUAGES else frozenset()
         labels = LABELS_FOR.get(atype, {})
         if qlang == "ko" and atype == "place":  # "추산한 곳은 어디": 어디 asks for a body too
             labels = {**labels, **{k: v for k, v in LABELS_FOR["org"].items() if k not in labels}}
@@ -446,7 +445,6 @@ class CrossLanguageReader:
             for s in group:
                 standout = (s.similarity - mean) / spread
                 shared = len(q_anchors & anchors(s.text))
-                spoken = q_concepts & concepts_in(s.text)
                 found = typed_spans(s.text, names[s.text]) if s.text in names else spans_of(s.text)
                 s.spans = [sp for sp in found if labels.get(sp.label)]
                 fits = [sp for sp in s.spans if head_matches(head, s.text, sp)]
@@ -461,15 +459,17 @@ class CrossLanguageReader:
                     # language that says something else must not win.
                     if unit_coverage(units, s.text) < SAME_LANGUAGE_COVERAGE:
                         continue
+                    spoken = q_concepts & concepts_in(s.text)
                 else:
                     # Another language: it must name what happened (a question about deaths
                     # is not answered by a sentence about videos that is close in the space)
                     # and what a figure measures (net profit is not operating profit), and be
-                    # close to the question, or name what it is about.
-                    if (q_events and not q_events & spoken) or (
-                        q_measures and not q_measures & spoken
-                    ):
+                    # close to the question, or name what it is about. (The concept table
+                    # has no words for other languages: there it rules nothing out.)
+                    named = spoken_of(q_concepts, s.text, lang)
+                    if named is None:
                         continue
+                    spoken = named
                     if (s.raw + CONCEPT_SIMILARITY * len(spoken) < MIN_SIMILARITY
                             or standout + shared + (1.0 if fits and head != "people" else 0.0)
                             < MIN_STANDOUT):  # fmt: skip
