@@ -520,7 +520,7 @@ def ascend(space: dict[str, list], start: Config, evaluate: Any) -> Config:
 # -- run -----------------------------------------------------------------------------------
 def cmd_embed(args: argparse.Namespace) -> None:
     """Embed the reports ``--docs A:B`` of the corpus that have no vector in ``--vectors`` yet
-    (MiniLM, one thread) into ``work/vectors.sqlite`` (same keys; resumable).
+    (MiniLM, ``--threads``, default one) into ``work/vectors.sqlite`` (same keys; resumable).
 
     ``--model e5``: e5-small vectors into ``work/vectors-e5.sqlite`` for a seeded sample of
     ``--sample`` reports among those with MiniLM vectors in ``--vectors``: every dev evidence
@@ -543,9 +543,9 @@ def cmd_embed(args: argparse.Namespace) -> None:
     todo = [body for d in chosen if d.doc_id not in have for _, body in d.chunks]
     todo = sorted({t for t in todo if _key(t, args.model) not in done}, key=len)
     if args.model == "e5":
-        embed = MultilingualE5Embedding(threads=1).passages
+        embed = MultilingualE5Embedding(threads=args.threads).passages
     else:
-        embed = LocalOnnxEmbedding(threads=1).embed
+        embed = LocalOnnxEmbedding(threads=args.threads).embed
     t = time.perf_counter()
     for i in range(0, len(todo), 32):
         part = todo[i : i + 32]
@@ -827,6 +827,7 @@ def main() -> None:
     p.add_argument("--universe", choices=["embedded", "all"], default="embedded")
     p.add_argument("--model", choices=sorted(MODELS), default="minilm", help="the dense model")
     p.add_argument("--sample", type=int, default=700, help="embed --model e5: reports to embed")
+    p.add_argument("--threads", type=int, default=1, help="embed: the model's threads")
     p.add_argument(
         "--same-docs-as",
         type=Path,
