@@ -23,12 +23,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
+
+Kind = Literal["event", "measure", "topic"]
 
 
 @dataclass(frozen=True)
 class Concept:
     name: str
-    kind: str  # "event" (what happened), "measure" (what a figure measures), "topic"
+    kind: Kind  # "event" (what happened), "measure" (what a figure measures), "topic"
     english: re.Pattern[str]
     korean: tuple[str, ...]
 
@@ -37,7 +40,7 @@ class Concept:
         return bool(self.english.search(low)) or any(k in text for k in self.korean)
 
 
-def _c(name: str, kind: str, english: str, korean: str) -> Concept:
+def _c(name: str, kind: Kind, english: str, korean: str) -> Concept:
     return Concept(name, kind, re.compile(rf"\b(?:{english})\b"), tuple(korean.split()))
 
 
