@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import pickle
 import sys
 import time
 from pathlib import Path
@@ -52,11 +51,7 @@ def cmd_export(args: argparse.Namespace) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import bench_cv
 
-    import __main__
-
-    __main__.Doc = bench_cv.Doc  # pickled under __main__
-    with (args.work / "docs.pkl").open("rb") as f:
-        docs = pickle.load(f)
+    docs = bench_cv.read_docs(args.work)
     args.out.mkdir(parents=True, exist_ok=True)
     n = 0
     with (args.out / "chunks.jsonl").open("w", encoding="utf-8") as f:

@@ -91,6 +91,17 @@ class Doc:
     chunks: list[tuple[str, str]]  # (chunk_id, indexed text = title + chunk)
 
 
+def read_docs(work: Path) -> list[Doc]:
+    """The reports ``prepare`` pickled into ``work`` (their class was pickled as
+    ``__main__.Doc``: this also works from another script that imports this module)."""
+    import __main__
+
+    __main__.Doc = Doc  # type: ignore[attr-defined]
+    with (work / "docs.pkl").open("rb") as f:
+        docs: list[Doc] = pickle.load(f)
+    return docs
+
+
 # -- prepare -------------------------------------------------------------------------------
 def load_docs(corpus: Path) -> list[Doc]:
     docs = []
@@ -527,8 +538,7 @@ def cmd_embed(args: argparse.Namespace) -> None:
     article, then random others (the model lever is measured on the same reports for both)."""
     from index.storage.embeddings import LocalOnnxEmbedding, MultilingualE5Embedding
 
-    with (args.work / "docs.pkl").open("rb") as f:
-        docs: list[Doc] = pickle.load(f)
+    docs = read_docs(args.work)
     if args.model == "e5":
         chosen = e5_sample(docs, args)
         have: set[str] = set()
@@ -583,8 +593,7 @@ def e5_sample(docs: list[Doc], args: argparse.Namespace) -> list[Doc]:
 
 def cmd_run(args: argparse.Namespace) -> None:
     work: Path = args.work
-    with (work / "docs.pkl").open("rb") as f:
-        docs: list[Doc] = pickle.load(f)
+    docs = read_docs(work)
     t0 = time.perf_counter()
     vec_ids, mat, embedded = load_vectors(args.vectors, docs, args.model)
     if args.same_docs_as:  # the model lever: both models over the same reports

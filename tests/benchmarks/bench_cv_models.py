@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import pickle
 import random
 import sys
 import time
@@ -27,12 +26,9 @@ def cmd_minilm(args: argparse.Namespace) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import bench_cv
 
-    import __main__
     from index.storage.embeddings import LocalOnnxEmbedding
 
-    __main__.Doc = bench_cv.Doc  # pickled under __main__
-    with (args.work / "docs.pkl").open("rb") as f:
-        docs = pickle.load(f)
+    docs = bench_cv.read_docs(args.work)
     texts = [body for d in docs for _, body in d.chunks]
     sample = random.Random(18).sample(texts, args.n)
     (args.work / "model_texts.json").write_text(json.dumps(sample))
