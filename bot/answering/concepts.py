@@ -35,10 +35,6 @@ class Concept:
     english: re.Pattern[str]
     korean: tuple[str, ...]
 
-    def in_text(self, text: str) -> bool:
-        low = text.lower()
-        return bool(self.english.search(low)) or any(k in text for k in self.korean)
-
 
 def _c(name: str, kind: Kind, english: str, korean: str) -> Concept:
     return Concept(name, kind, re.compile(rf"\b(?:{english})\b"), tuple(korean.split()))
@@ -194,14 +190,13 @@ CONCEPTS: tuple[Concept, ...] = (
 # fmt: on
 
 
+@lru_cache(maxsize=20_000)
 def concepts_in(text: str) -> frozenset[str]:
     """The names of the concepts ``text`` speaks of (either language)."""
-    return _concepts(text)
-
-
-@lru_cache(maxsize=20_000)
-def _concepts(text: str) -> frozenset[str]:
-    return frozenset(c.name for c in CONCEPTS if c.in_text(text))
+    low = text.lower()
+    return frozenset(
+        c.name for c in CONCEPTS if c.english.search(low) or any(k in text for k in c.korean)
+    )
 
 
 EVENTS = frozenset(c.name for c in CONCEPTS if c.kind == "event")
