@@ -232,16 +232,22 @@ def test_make_embedding_multilingual_and_the_index_remembers_it(
 # -- cross-language answers over the sample and the Korean fixture reports ------------------
 
 
-@pytest.fixture(scope="module")
-def ml_app(tmp_path_factory: pytest.TempPathFactory, e5: MultilingualE5Embedding) -> Iterator[App]:
+def _multilingual_app(
+    tmp_path_factory: pytest.TempPathFactory, e5: MultilingualE5Embedding, reports: list[Path]
+) -> Iterator[App]:
+    """An app in multilingual mode over ``reports`` (the e5 model loaded once per module)."""
     data = tmp_path_factory.mktemp("multilingual") / "data"
     settings = Settings(_env_file=None, data_dir=data, embedding="multilingual")  # type: ignore[call-arg]
     store = Store(settings, e5)
     app = build_app(settings, store)
-    report = app.ingestor.ingest([str(SAMPLE_REPORT), *map(str, KOREAN_REPORTS)], progress=False)
-    assert not report.failed
+    assert not app.ingestor.ingest(list(map(str, reports)), progress=False).failed
     yield app
     store.close()
+
+
+@pytest.fixture(scope="module")
+def ml_app(tmp_path_factory: pytest.TempPathFactory, e5: MultilingualE5Embedding) -> Iterator[App]:
+    yield from _multilingual_app(tmp_path_factory, e5, [SAMPLE_REPORT, *KOREAN_REPORTS])
 
 
 def test_multilingual_mode_wraps_the_reader_default_mode_does_not(ml_app: App, make_app) -> None:  # type: ignore[no-untyped-def]
@@ -327,14 +333,8 @@ def test_eval_set_per_direction(ml_app: App) -> None:
 def held_out_app(
     tmp_path_factory: pytest.TempPathFactory, e5: MultilingualE5Embedding
 ) -> Iterator[App]:
-    data = tmp_path_factory.mktemp("held-out") / "data"
-    settings = Settings(_env_file=None, data_dir=data, embedding="multilingual")  # type: ignore[call-arg]
-    store = Store(settings, e5)
-    app = build_app(settings, store)
     reports = [SAMPLE_REPORT, *KOREAN_REPORTS, *sorted(HELD_OUT.glob("*.txt"))]
-    assert not app.ingestor.ingest(list(map(str, reports)), progress=False).failed
-    yield app
-    store.close()
+    yield from _multilingual_app(tmp_path_factory, e5, reports)
 
 
 def test_held_out_eval_set_per_direction(held_out_app: App) -> None:
